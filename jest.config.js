@@ -1,0 +1,22 @@
+// Nest 12 is ESM-only: swc turns every file, node_modules included, into CommonJS for Jest.
+const swc = ['@swc/jest', { ...require('./.swcrc.jest.json'), swcrc: false }];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
+  // PGlite ships CommonJS already, and its wasm loader must not be rewritten.
+  transformIgnorePatterns: ['/node_modules/@electric-sql/'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/data/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/test/fixtures/', '<rootDir>/plugins/'],
+};
+
+// Integration tests run twice: on the embedded database (PGlite) and on the real PostgreSQL.
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'embedded', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-embedded.js'] },
+    { ...common, displayName: 'postgres', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-postgres.js'] },
+  ],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  testTimeout: 60000,
+};

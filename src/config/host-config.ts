@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+
+/** The host's configuration, read from the environment (SPEC section 9). */
+export interface HostConfig {
+  port: number;
+  /** unset: the embedded PostgreSQL (PGlite) under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  pluginsDir: string;
+  frontendPluginsDir: string;
+  adminToken?: string;
+  /** Bound on each plugin lifecycle hook and on a plugin's start. */
+  startTimeoutMs: number;
+  /** Bound on waiting for the migration lock. */
+  migrationLockTimeoutMs: number;
+  /** How long a retired generation may finish its in-flight requests before it is closed anyway. */
+  drainTimeoutMs: number;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative whole number, got '${value}'.`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HostConfig {
+  const logLevel = (env.APPNEST_LOG_LEVEL ?? 'info') as HostConfig['logLevel'];
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    throw new Error(`APPNEST_LOG_LEVEL must be one of error, warn, info, debug; got '${logLevel}'.`);
+  }
+  return {
+    port: positiveInt(env.PORT, 3000, 'PORT'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(cwd, env.APPNEST_DATA_DIR ?? 'data'),
+    pluginsDir: resolve(cwd, env.APPNEST_PLUGINS_DIR ?? 'plugins'),
+    frontendPluginsDir: resolve(cwd, env.APPNEST_FRONTEND_PLUGINS_DIR ?? 'frontend-plugins'),
+    adminToken: env.APPNEST_ADMIN_TOKEN || undefined,
+    startTimeoutMs: positiveInt(env.APPNEST_START_TIMEOUT_MS, 10_000, 'APPNEST_START_TIMEOUT_MS'),
+    migrationLockTimeoutMs: positiveInt(env.APPNEST_MIGRATION_LOCK_TIMEOUT_MS, 60_000, 'APPNEST_MIGRATION_LOCK_TIMEOUT_MS'),
+    drainTimeoutMs: positiveInt(env.APPNEST_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_DRAIN_TIMEOUT_MS'),
+    logLevel,
+  };
+}

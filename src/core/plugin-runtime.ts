@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
+import type { PluginRecord } from '../database/plugin-record.entity';
+import type { PluginError } from '../errors/plugin-error';
+import type { LoadedBackend } from '../loader/plugin-loader';
+import type { PluginState } from './plugin-state';
+
+/** Everything the core knows about one plugin at this moment. */
+export interface PluginRuntime {
+  id: string;
+  /** undefined when the files are gone (state `missing`). */
+  discovered?: DiscoveredPlugin;
+  record: PluginRecord;
+  state: PluginState;
+  error?: PluginError;
+  /** The imported backend, reused across generations while the files do not change. */
+  backend?: LoadedBackend;
+  /** Fingerprint of the files `backend` was loaded from. */
+  loadedFingerprint?: string;
+  /** Fingerprint of the files as last scanned. */
+  fingerprint?: string;
+  /** Fingerprint whose migrations this process has applied. */
+  migratedFingerprint?: string;
+}
+
+/** A cheap identity of a plugin folder's files (paths, sizes, modification times); node_modules excluded. */
+export function fingerprintFolder(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (current: string, rel: string, depth: number): void => {
+    if (depth > 12) return;
+    let names: string[];
+    try {
+      names = readdirSync(current).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name === 'node_modules' || name === '.git') continue;
+      const path = join(current, name);
+      try {
+        const stat = statSync(path);
+        if (stat.isDirectory()) walk(path, `${rel}${name}/`, depth + 1);
+        else hash.update(`${rel}${name}\0${stat.size}\0${stat.mtimeMs}\n`);
+      } catch {
+        // A file that vanished mid-scan changes the fingerprint by its absence.
+      }
+    }
+  };
+  walk(dir, '', 0);
+  return hash.digest('hex');
+}

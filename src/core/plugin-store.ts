@@ -1,0 +1,42 @@
+import type { DataSource, Repository } from 'typeorm';
+import { PluginRecord, type StoredError } from '../database/plugin-record.entity';
+
+/** The plugin records table: flags, settings and the last known state of every plugin. */
+export class PluginStore {
+  private readonly repo: Repository<PluginRecord>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(PluginRecord);
+  }
+
+  all(): Promise<PluginRecord[]> {
+    return this.repo.find({ order: { id: 'ASC' } });
+  }
+
+  find(id: string): Promise<PluginRecord | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Creates the record of a newly seen plugin, disabled, or returns the existing one. */
+  async ensure(id: string, version: string): Promise<PluginRecord> {
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ id, version, enabled: false, everEnabled: false, settings: {}, state: 'installed', error: null })
+      .orIgnore()
+      .execute();
+    return (await this.find(id))!;
+  }
+
+  async update(id: string, patch: Partial<Pick<PluginRecord, 'version' | 'enabled' | 'everEnabled' | 'settings' | 'state' | 'error'>>): Promise<void> {
+    await this.repo.update({ id }, patch as Parameters<Repository<PluginRecord>['update']>[1]);
+  }
+
+  async setState(id: string, state: string, error: StoredError | null): Promise<void> {
+    await this.repo.update({ id }, { state, error });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.repo.delete({ id });
+  }
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { MigrationStatus, PluginMigrator } from '../migrate/plugin-migrator';
+import type { AppnestHost } from './appnest-host';
+import type { PluginRuntime } from './plugin-runtime';
+
+const SECRET_MASK = '********';
+
+/** What the admin API, the CLI and the health check show of the plugins. */
+export class PluginViews {
+  constructor(
+    private readonly host: AppnestHost,
+    private readonly migrator: PluginMigrator,
+  ) {}
+
+  async list() {
+    return Promise.all([...this.host.runtimes.values()].sort((a, b) => a.id.localeCompare(b.id)).map((r) => this.describe(r)));
+  }
+
+  async describe(runtime: PluginRuntime) {
+    const d = runtime.discovered;
+    const descriptor = d?.descriptor ?? {};
+    let migrations: MigrationStatus = { applied: [], pending: [] };
+    if (d) {
+      try {
+        migrations = await this.migrator.status(d);
+      } catch (err) {
+        migrations = { applied: [], pending: [], error: (err as Error).message } as MigrationStatus;
+      }
+    }
+    return {
+      id: runtime.id,
+      name: d?.name ?? runtime.id,
+      version: d?.version ?? runtime.record.version,
+      description: descriptor.description ?? null,
+      author: descriptor.author ?? null,
+      legacy: d?.legacy ?? false,
+      source: d?.source ?? null,
+      state: runtime.state,
+      enabled: runtime.record.enabled,
+      everEnabled: runtime.record.everEnabled,
+      error: runtime.error ? { code: runtime.error.code, message: runtime.error.message, hint: runtime.error.hint ?? null } : null,
+      backend: !!d?.backendEntry,
+      frontend: !!d?.manifestPath,
+      dependsOn: descriptor.dependsOn ?? {},
+      conflictsWith: descriptor.conflictsWith ?? [],
+      settingsSchema: descriptor.settings ?? [],
+      settings: this.maskedSettings(runtime),
+      actions: descriptor.actions ?? [],
+      routes: runtime.state === 'active' ? (runtime.backend?.routes ?? []) : [],
+      entities: runtime.backend?.entities.map((e) => e.table) ?? [],
+      migrations,
+    };
+  }
+
+  private maskedSettings(runtime: PluginRuntime): Record<string, unknown> {
+    if (!runtime.discovered) return {};
+    const values = this.host.readSettings(runtime.id);
+    for (const s of runtime.discovered.descriptor.settings ?? []) {
+      if (s.type === 'secret' && values[s.id] !== undefined && values[s.id] !== '') values[s.id] = SECRET_MASK;
+    }
+    return values;
+  }
+
+  health() {
+    const plugins = [...this.host.runtimes.values()].map((r) => ({ id: r.id, state: r.state, ...(r.error ? { error: r.error.code } : {}) }));
+    return { status: 'ok', generation: this.host.currentGeneration?.number ?? null, plugins };
+  }
+
+  /** The SPA's list: active plugins with a frontend, their entry and CSS. */
+  frontends() {
+    const out: { id: string; name: string; version: string; entry: string; cssEntries: string[] }[] = [];
+    for (const r of [...this.host.runtimes.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+      const d = r.discovered;
+      if (r.state !== 'active' || !d?.manifestPath) continue;
+      try {
+        const manifest = JSON.parse(readFileSync(d.manifestPath, 'utf8')) as Record<string, { file: string; isEntry?: boolean; css?: string[] }>;
+        const entry = Object.values(manifest).find((chunk) => chunk.isEntry);
+        if (!entry) continue;
+        const base = `/api/plugins/assets/${r.id}/`;
+        out.push({ id: r.id, name: d.name, version: d.version, entry: base + entry.file, cssEntries: (entry.css ?? []).map((c) => base + c) });
+      } catch {
+        continue;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import { PluginError } from '../errors/plugin-error';
+import { HOST_MIGRATIONS } from '../../migrations';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { HOST_ENTITIES } from './host-entities';
+
+/** Key of the advisory lock that serialises all schema work across host processes. */
+const MIGRATION_LOCK_KEY = 0x61707031; // "app1"
+
+export interface HostDatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  migrationLockTimeoutMs: number;
+}
+
+/** Connection options shared by the core's DataSource and each generation's. */
+export function connectionOptions(url: string, poolSize: number): DataSourceOptions {
+  return { type: 'postgres', url, extra: { max: poolSize }, logging: false, synchronize: false };
+}
+
+/**
+ * The core's database: the embedded PostgreSQL or the configured one, the host's own tables,
+ * and the cluster-wide migration lock.
+ */
+export class HostDatabase {
+  private embedded?: EmbeddedPostgres;
+
+  private constructor(
+    readonly url: string,
+    readonly dataSource: DataSource,
+    private readonly lockTimeoutMs: number,
+    readonly kind: 'embedded' | 'postgres',
+  ) {}
+
+  static async open(options: HostDatabaseOptions): Promise<HostDatabase> {
+    let embedded: EmbeddedPostgres | undefined;
+    let url = options.databaseUrl;
+    if (!url) {
+      embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'));
+      url = embedded.url;
+    }
+    const dataSource = new DataSource({
+      ...connectionOptions(url, 4),
+      entities: HOST_ENTITIES,
+      migrations: HOST_MIGRATIONS,
+      migrationsTableName: 'appnest_host_migrations',
+    });
+    try {
+      await dataSource.initialize();
+    } catch (err) {
+      await embedded?.stop();
+      throw new PluginError('PLG_INTERNAL', `Cannot connect to the database at ${redact(url)}: ${(err as Error).message}`, {
+        hint: 'Check DATABASE_URL, or unset it to use the embedded database.',
+        cause: err,
+      });
+    }
+    const db = new HostDatabase(url, dataSource, options.migrationLockTimeoutMs, embedded ? 'embedded' : 'postgres');
+    db.embedded = embedded;
+    await db.withMigrationLock(() => dataSource.runMigrations({ transaction: 'each' }));
+    return db;
+  }
+
+  /**
+   * Runs `work` holding the cluster-wide migration lock, on one dedicated connection that `work`
+   * receives. Waits at most the lock timeout for another process to release it.
+   */
+  async withMigrationLock<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const deadline = Date.now() + this.lockTimeoutMs;
+      for (;;) {
+        const [row] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
+        if (row.locked) break;
+        if (Date.now() > deadline) {
+          throw new PluginError(
+            'PLG_MIGRATION_LOCK_TIMEOUT',
+            `The migration lock stayed held by another host process for more than ${this.lockTimeoutMs} ms.`,
+            { hint: 'Another instance is migrating; retry when it has finished, or raise APPNEST_MIGRATION_LOCK_TIMEOUT_MS.' },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      try {
+        return await work(runner);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,20 @@
+import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
+import type { AppnestHost } from '../core/appnest-host';
+import { APPNEST_HOST } from './host-tokens';
+import { PluginErrorFilter } from './plugin-error.filter';
+
+@Controller('api')
+@UseFilters(PluginErrorFilter)
+export class PublicController {
+  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+
+  @Get('health')
+  health() {
+    return this.host.health();
+  }
+
+  @Get('plugins')
+  frontends() {
+    return this.host.frontendPlugins();
+  }
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DefaultNamingStrategy, getMetadataArgsStorage, type MigrationInterface } from 'typeorm';
+import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
+import { PluginError, toPluginError } from '../errors/plugin-error';
+import { PluginCodeLoader } from './plugin-code-loader';
+import type { PluginCompiler } from './plugin-compiler';
+import { findModuleClass, ownModuleClasses, pluginRoutes, type PluginRoute } from './plugin-inspector';
+
+export interface PluginEntity {
+  target: Function;
+  table: string;
+}
+
+export interface PluginMigrationFile {
+  /** The file name without extension: the ledger key and the order. */
+  name: string;
+  file: string;
+  checksum: string;
+}
+
+/** A plugin's backend, imported and inspected, ready to be mounted in a generation. */
+export interface LoadedBackend {
+  moduleClass: Function;
+  /** The plugin's own module classes (its routes are mounted under its prefix). */
+  modules: Function[];
+  entities: PluginEntity[];
+  routes: PluginRoute[];
+  code: PluginCodeLoader;
+}
+
+const naming = new DefaultNamingStrategy();
+export const pluginRoutePrefix = (id: string): string => `api/plugins/${id}`;
+
+/** Imports a plugin's backend (compiling it on demand) and finds what it contributes. */
+export class PluginLoader {
+  constructor(private readonly compiler: PluginCompiler) {}
+
+  loadBackend(plugin: DiscoveredPlugin): LoadedBackend {
+    if (!plugin.backendEntry) throw new PluginError('PLG_INTERNAL', `Plugin '${plugin.id}' has no backend to load.`, { pluginId: plugin.id });
+    const code = new PluginCodeLoader(plugin.id, plugin.dir, this.compiler);
+    const tables = getMetadataArgsStorage().tables;
+    const tablesBefore = tables.length;
+    let moduleExports: unknown;
+    try {
+      moduleExports = code.load(plugin.backendEntry);
+    } catch (err) {
+      throw toPluginError(err, 'PLG_IMPORT_FAILED', plugin.id, 'threw while its code was imported');
+    }
+    const moduleClass = findModuleClass(moduleExports);
+    if (!moduleClass) {
+      throw new PluginError('PLG_NO_MODULE', `Plugin '${plugin.id}': ${basename(plugin.backendEntry)} exports no @Module class.`, {
+        pluginId: plugin.id,
+        hint: 'Export the plugin root module, e.g. `export class NotesModule {}` decorated with @Module({...}).',
+      });
+    }
+    const entities = tables.slice(tablesBefore).map((args) => ({
+      target: args.target as Function,
+      table: naming.tableName((args.target as Function).name, args.name),
+    }));
+    const modules = ownModuleClasses(moduleClass, code.ownClasses);
+    return { moduleClass, modules, entities, routes: pluginRoutes(pluginRoutePrefix(plugin.id), modules), code };
+  }
+}
+
+/** The migrations folder of a plugin: beside the marker, else at the plugin root. */
+export function migrationsDirOf(plugin: DiscoveredPlugin): string | undefined {
+  const candidates = [plugin.backendRoot && join(plugin.backendRoot, 'migrations'), join(plugin.dir, 'migrations')];
+  return candidates.find((dir): dir is string => !!dir && existsSync(dir));
+}
+
+/** The plugin's migration files in name order, with checksums. Reads files only. */
+export function listMigrationFiles(plugin: DiscoveredPlugin): PluginMigrationFile[] {
+  const dir = migrationsDirOf(plugin);
+  if (!dir) return [];
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !/\.(spec|test)\.(ts|js)$/.test(f))
+    .sort();
+  const byName = new Map<string, string>();
+  const result: PluginMigrationFile[] = [];
+  for (const f of files) {
+    const name = f.replace(/\.(ts|js)$/, '');
+    const previous = byName.get(name);
+    if (previous) {
+      throw new PluginError('PLG_MIGRATION_DUPLICATE', `Plugin '${plugin.id}' has two migrations named '${name}' (${previous} and ${f}).`, {
+        pluginId: plugin.id,
+        hint: 'Keep one file per migration name; remove the stale copy.',
+      });
+    }
+    byName.set(name, f);
+    const file = join(dir, f);
+    result.push({ name, file, checksum: createHash('sha256').update(readFileSync(file)).digest('hex') });
+  }
+  return result;
+}
+
+/** Imports a migration file and instantiates its MigrationInterface class. */
+export function instantiateMigration(code: PluginCodeLoader, migration: PluginMigrationFile): MigrationInterface {
+  let moduleExports: unknown;
+  try {
+    moduleExports = code.load(migration.file);
+  } catch (err) {
+    throw toPluginError(err, 'PLG_MIGRATION_FAILED', code.pluginId, `migration '${migration.name}' threw on import`);
+  }
+  const classes = Object.values((moduleExports ?? {}) as Record<string, unknown>).filter(
+    (v): v is new () => MigrationInterface => typeof v === 'function' && typeof (v as Function).prototype?.up === 'function',
+  );
+  if (classes.length !== 1) {
+    throw new PluginError('PLG_MIGRATION_FAILED', `Plugin '${code.pluginId}': migration '${migration.name}' must export exactly one class with up() and down(); found ${classes.length}.`, {
+      pluginId: code.pluginId,
+      hint: 'Write migrations as TypeORM MigrationInterface classes, one per file.',
+    });
+  }
+  return new classes[0]();
+}

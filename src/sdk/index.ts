@@ -1,0 +1,14 @@
+/**
+ * appnest: the one public entry for plugin authors. `import { ... } from 'appnest'` in plugin
+ * code always resolves to the running host's copy.
+ */
+export { HostInfo } from './host-info';
+export { PluginSettings } from './plugin-settings';
+export type { SettingsSource } from './plugin-settings';
+export type {
+  PluginDescriptor,
+  SettingDescriptor,
+  SettingType,
+  ActionDescriptor,
+  SettingOption,
+} from '../discovery/plugin-descriptor';

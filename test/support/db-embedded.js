@@ -1,0 +1,1 @@
+process.env.APPNEST_TEST_DB = 'embedded';
