@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { HostConfig } from '../config/host-config';
 import { HostDatabase } from '../database/host-database';
@@ -226,6 +226,89 @@ export class AppnestHost {
       await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: changes });
       return { ...changes, plugins: await this.views.list() };
     });
+  }
+
+  /** Applies pending migrations of one enabled plugin, or of every enabled plugin. */
+  migrate(id?: string, actor: Actor = { actor: 'system' }) {
+    return this.serialize(async () => {
+      const targets = id ? [this.runtime(id)] : [...this.runtimes.values()].filter((r) => r.record.enabled && r.discovered && !r.discovered.error);
+      const applied: Record<string, string[]> = {};
+      for (const runtime of targets) {
+        if (!runtime.record.enabled) {
+          throw new PluginError('PLG_DISABLED', `Plugin '${runtime.id}' is disabled; its migrations run when it is enabled.`, {
+            pluginId: runtime.id,
+            hint: `Enable it (appnest enable ${runtime.id} --accept-risk) to apply its migrations.`,
+          });
+        }
+        const plugin = this.filesOf(runtime);
+        applied[runtime.id] = await this.migrator.migrate(plugin, runtime.backend?.code ?? this.loader.codeLoader(plugin));
+      }
+      await this.audit.record({ ...actor, action: 'migrate', pluginId: id ?? null, outcome: 'ok', detail: { applied } });
+      return applied;
+    });
+  }
+
+  /** Reverts a disabled plugin's migrations, newest first, down to (not including) `to`, or all. */
+  revertMigrations(id: string, to?: string, actor: Actor = { actor: 'system' }) {
+    return this.serialize(async () => {
+      const runtime = this.runtime(id);
+      if (runtime.record.enabled) {
+        throw new PluginError('PLG_BAD_REQUEST', `Plugin '${id}' is enabled; disable it before reverting its migrations.`, {
+          pluginId: id,
+          hint: `appnest disable ${id}, then migrate:revert again.`,
+        });
+      }
+      const plugin = this.filesOf(runtime);
+      const reverted = await this.migrator.revert(plugin, this.loader.codeLoader(plugin), to);
+      runtime.migratedFingerprint = undefined;
+      await this.audit.record({ ...actor, action: 'migrate:revert', pluginId: id, outcome: 'ok', detail: { reverted, to: to ?? null } });
+      return { reverted };
+    });
+  }
+
+  /**
+   * Disables a plugin (and its dependents), removes its files from the plugins folder and, with
+   * `purge`, reverts its migrations and forgets its record and settings.
+   */
+  uninstall(id: string, options: Actor & { purge?: boolean }) {
+    return this.serialize(async () => {
+      const runtime = this.runtime(id);
+      for (const target of this.checkDisable(id)) {
+        await this.store.update(target, { enabled: false });
+        this.runtime(target).record.enabled = false;
+      }
+      await this.apply();
+      let reverted: string[] = [];
+      if (options.purge && runtime.discovered?.backendEntry) {
+        reverted = await this.migrator.revert(runtime.discovered, this.loader.codeLoader(runtime.discovered));
+      }
+      if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
+      if (options.purge) {
+        await this.store.remove(id);
+        this.runtimes.delete(id);
+      } else {
+        this.runtimes.set(id, { id, record: runtime.record, state: 'missing' });
+        await this.store.setState(id, 'missing', null);
+      }
+      await this.audit.record({ ...options, action: 'uninstall', pluginId: id, outcome: 'ok', detail: { purge: !!options.purge, reverted } });
+      return { id, purged: !!options.purge, reverted };
+    });
+  }
+
+  private filesOf(runtime: PluginRuntime) {
+    if (!runtime.discovered) {
+      throw new PluginError('PLG_FILES_MISSING', `Plugin '${runtime.id}' has no files in ${this.config.pluginsDir}.`, { pluginId: runtime.id, hint: 'Put the plugin folder back, then reload.' });
+    }
+    return runtime.discovered;
+  }
+
+  /** Deletes a plugin folder, refusing anything that is not directly inside a plugins folder. */
+  private removeFiles(dir: string): void {
+    const parent = resolve(dir, '..');
+    if (parent !== resolve(this.config.pluginsDir) && parent !== resolve(this.config.frontendPluginsDir)) {
+      throw new PluginError('PLG_INTERNAL', `Refusing to delete ${dir}: it is not a plugin folder of this host.`);
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 
   private resolverInputs(): ResolverInput[] {

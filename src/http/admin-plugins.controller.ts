@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AppnestHost } from '../core/appnest-host';
 import { PluginError } from '../errors/plugin-error';
@@ -46,6 +46,11 @@ export class AdminPluginsController {
       throw new PluginError('PLG_BAD_REQUEST', `"acceptRisk" must be true or false for plugin '${id}'.`, { pluginId: id, details: { field: 'acceptRisk' } });
     }
     return this.host.setEnabled(id, body.enabled, { acceptRisk: body.acceptRisk === true, ...actorOf(req) });
+  }
+
+  @Delete('plugins/:id')
+  uninstall(@Param('id') id: string, @Query('purge') purge: string | undefined, @Req() req: Request) {
+    return this.host.uninstall(id, { purge: purge === 'true' || purge === '1', ...actorOf(req) });
   }
 
   @Get('audit')

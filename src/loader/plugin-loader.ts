@@ -37,9 +37,14 @@ export const pluginRoutePrefix = (id: string): string => `api/plugins/${id}`;
 export class PluginLoader {
   constructor(private readonly compiler: PluginCompiler) {}
 
+  /** A fresh registry for the plugin's code (used alone to run migrations of a plugin that is not active). */
+  codeLoader(plugin: DiscoveredPlugin): PluginCodeLoader {
+    return new PluginCodeLoader(plugin.id, plugin.dir, this.compiler);
+  }
+
   loadBackend(plugin: DiscoveredPlugin): LoadedBackend {
     if (!plugin.backendEntry) throw new PluginError('PLG_INTERNAL', `Plugin '${plugin.id}' has no backend to load.`, { pluginId: plugin.id });
-    const code = new PluginCodeLoader(plugin.id, plugin.dir, this.compiler);
+    const code = this.codeLoader(plugin);
     const tables = getMetadataArgsStorage().tables;
     const tablesBefore = tables.length;
     let moduleExports: unknown;
