@@ -48,6 +48,27 @@ export class AdminPluginsController {
     return this.host.setEnabled(id, body.enabled, { acceptRisk: body.acceptRisk === true, ...actorOf(req) });
   }
 
+  @Post('migrate')
+  @HttpCode(200)
+  migrateAll(@Req() req: Request) {
+    return this.host.migrate(undefined, actorOf(req));
+  }
+
+  @Post('plugins/:id/migrate')
+  @HttpCode(200)
+  migrate(@Param('id') id: string, @Req() req: Request) {
+    return this.host.migrate(id, actorOf(req));
+  }
+
+  @Post('plugins/:id/migrate/revert')
+  @HttpCode(200)
+  revert(@Param('id') id: string, @Body() body: { to?: unknown } | undefined, @Req() req: Request) {
+    if (body?.to !== undefined && typeof body.to !== 'string') {
+      throw new PluginError('PLG_BAD_REQUEST', `"to" must be a migration name of plugin '${id}'.`, { pluginId: id, details: { field: 'to' } });
+    }
+    return this.host.revertMigrations(id, body?.to, actorOf(req));
+  }
+
   @Delete('plugins/:id')
   uninstall(@Param('id') id: string, @Query('purge') purge: string | undefined, @Req() req: Request) {
     return this.host.uninstall(id, { purge: purge === 'true' || purge === '1', ...actorOf(req) });

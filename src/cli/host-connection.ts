@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostConfig } from '../config/host-config';
+import { AppnestHost } from '../core/appnest-host';
+import { PluginError, isErrorCode } from '../errors/plugin-error';
+import { resolveAdminToken } from '../core/admin-token';
+
+/** What the CLI asks of a host, whether it talks to a running one or starts one for the command. */
+export interface HostConnection {
+  readonly live: boolean;
+  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A host process that is up: its admin API, so the change is live. */
+class RunningHost implements HostConnection {
+  readonly live = true;
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.url + path, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const code = parsed?.code && isErrorCode(parsed.code) ? parsed.code : 'PLG_INTERNAL';
+      throw new PluginError(code, parsed?.message ?? `HTTP ${res.status}`, { pluginId: parsed?.pluginId, hint: parsed?.hint });
+    }
+    return parsed as T;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** No host is up: start the core in this process for the command (same services), then stop it. */
+class InProcessHost implements HostConnection {
+  readonly live = false;
+  constructor(private readonly host: AppnestHost) {}
+
+  static async start(config: HostConfig): Promise<InProcessHost> {
+    const host = await AppnestHost.start({ ...config, port: 0, logLevel: config.logLevel === 'debug' ? 'debug' : 'warn' }, {
+      logSink: (line) => process.stderr.write(`${line}\n`),
+    });
+    return new InProcessHost(host);
+  }
+
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return new RunningHost(this.host.url, this.host.adminToken).call<T>(method, path, body);
+  }
+
+  close(): Promise<void> {
+    return this.host.stop();
+  }
+}
+
+async function runningHostUrl(dataDir: string): Promise<string | undefined> {
+  const file = join(dataDir, 'host.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
+    process.kill(pid, 0);
+    const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function connect(config: HostConfig): Promise<HostConnection> {
+  const url = await runningHostUrl(config.dataDir);
+  if (url) return new RunningHost(url, resolveAdminToken(config.dataDir, config.adminToken).token);
+  return InProcessHost.start(config);
+}
