@@ -66,6 +66,8 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
     }
   }
 
+  // A plugin that cannot start anyway must not win a conflict, so refusals spread before and after.
+  spreadRefusals(enabled, byId, refused);
   const running: string[] = [];
   for (const p of enabled) {
     if (refused.has(p.id)) continue;
@@ -81,7 +83,12 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
     running.push(p.id);
   }
 
-  // Spread refusals to dependents until nothing changes.
+  spreadRefusals(enabled, byId, refused);
+  return { order: topologicalOrder(enabled.filter((p) => !refused.has(p.id))), refused };
+}
+
+/** Refuses, until nothing changes, every plugin with a dependency that is refused or disabled. */
+function spreadRefusals(enabled: ResolverInput[], byId: Map<string, ResolverInput>, refused: Map<string, PluginError>): void {
   for (let changed = true; changed; ) {
     changed = false;
     for (const p of enabled) {
@@ -98,8 +105,6 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
       }
     }
   }
-
-  return { order: topologicalOrder(enabled.filter((p) => !refused.has(p.id))), refused };
 }
 
 export function conflicts(a: ResolverInput, b: ResolverInput): boolean {

@@ -47,14 +47,15 @@ export function readPluginFolder(dir: string, source: PluginSource, fallbackId =
   let error: PluginError | undefined;
   if (existsSync(descriptorFile)) {
     legacy = false;
+    const file = `${basename(dir)}/plugin.json`;
     try {
-      descriptor = parseDescriptor(readFileSync(descriptorFile, 'utf8'), `${basename(dir)}/plugin.json`);
+      descriptor = parseDescriptor(readFileSync(descriptorFile, 'utf8'), file);
     } catch (err) {
-      error = err as PluginError;
+      error = err instanceof PluginError ? err : new PluginError('PLG_INVALID_DESCRIPTOR', `${file}: cannot be read (${(err as Error).message})`, { cause: err });
     }
   }
   const id = descriptor.id ?? normalisePluginId(fallbackId);
-  assertValidPluginId(id, descriptor.id ? `${basename(dir)}/plugin.json` : `folder '${basename(dir)}'`);
+  assertValidPluginId(id, descriptor.id !== undefined ? `${basename(dir)}/plugin.json` : `folder '${basename(dir)}'`);
 
   let backendRoot: string | undefined;
   let frontend: { dir: string; manifest: string } | undefined;

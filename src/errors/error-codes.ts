@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   PLG_ARCHIVE_UNSUPPORTED_METHOD: { status: 400, summary: 'An archive entry uses a compression method other than stored or deflate.' },
   PLG_ARCHIVE_CORRUPT: { status: 400, summary: 'The archive or one of its entries cannot be read (bad header, bad data, CRC mismatch).' },
   PLG_ARCHIVE_SIZE_MISMATCH: { status: 400, summary: 'An archive entry inflates to a size other than the one its header declares.' },
+  PLG_SETTINGS_INVALID: { status: 400, summary: 'Settings sent for a plugin break its plugin.json schema; every failing field is listed.' },
+  PLG_ACTION_DUPLICATE: { status: 409, summary: 'Two provider methods of one plugin are marked with the same action id.' },
+  PLG_ACTION_FAILED: { status: 500, summary: 'A plugin action threw; the message carries the plugin\'s own error.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@
  * code always resolves to the running host's copy.
  */
 export { HostInfo } from './host-info';
+export { Action, ACTION_METADATA, type ActionContext } from './action.decorator';
 export { PluginSettings } from './plugin-settings';
 export type { SettingsSource } from './plugin-settings';
 export type {
