@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
 import type { HostConfig } from '../config/host-config';
 import { HostDatabase } from '../database/host-database';
-import { HOST_ENTITIES } from '../database/host-entities';
 import { PluginScanner } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
 import { PluginCompiler } from '../loader/plugin-compiler';
@@ -14,43 +14,42 @@ import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { resolveAdminToken } from './admin-token';
 import { AuditLog } from './audit-log';
-import { registerOwnedClasses } from './class-owners';
-import { Generation } from './generation';
-import { buildGeneration, GenerationFailure, type GenerationPlugin } from './generation-builder';
+import { startHostApp } from './host-app';
 import { HOST_API_VERSION } from './host-version';
-import { dependencyClosure, dependentClosure, resolvePlugins, conflicts, type ResolverInput } from './plugin-resolver';
+import { PluginActivator } from './plugin-activator';
+import type { RequestHandler } from './plugin-cell';
+import { PluginMaintenance, type Actor } from './plugin-maintenance';
+import { conflicts, dependencyClosure, dependentClosure } from './plugin-resolver';
 import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
-import type { PluginState } from './plugin-state';
 import { PluginStore } from './plugin-store';
 import { PluginViews } from './plugin-views';
+import { ALWAYS_RUN } from './scheduled-task-guard';
 
-export interface Actor {
-  actor: string;
-  ip?: string | null;
-}
+export type { Actor } from './plugin-maintenance';
 
 export interface HostStartOptions {
   /** Where log lines go (default: stdout). */
   logSink?: (line: string) => void;
 }
 
+const PLUGIN_PATH = /^\/api\/plugins\/([^/?#]+)(?:[/?#]|$)/;
+
 /**
- * The core: owns the process, the HTTP server, the database and the plugin states, and is the one
- * place that decides the next set of active plugins. Each set runs as one Nest application (a
- * generation); a change builds the next one off to the side and swaps it in.
+ * The core: owns the process, the HTTP server, the database and the plugin states. Each active
+ * plugin runs as its own Nest application (a cell) started once per activation; the host's own
+ * routes are one long-lived Nest application. The server routes /api/plugins/<id>/ to the cell.
  */
 export class AppnestHost {
   readonly logger: HostLogger;
   readonly audit: AuditLog;
   readonly views: PluginViews;
   readonly runtimes = new Map<string, PluginRuntime>();
+  readonly activator: PluginActivator;
+  private readonly maintenance: PluginMaintenance;
   private readonly store: PluginStore;
-  private readonly loader: PluginLoader;
-  private readonly migrator: PluginMigrator;
   private readonly scanner: PluginScanner;
   private readonly server: Server;
-  private generation?: Generation;
-  private readonly retiring = new Set<Promise<void>>();
+  private hostApp?: { app: INestApplication; handler: RequestHandler };
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
@@ -63,15 +62,39 @@ export class AppnestHost {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
-    this.loader = new PluginLoader(new PluginCompiler(config.dataDir));
-    this.migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
+    const loader = new PluginLoader(new PluginCompiler(config.dataDir));
+    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
-    this.views = new PluginViews(this, this.migrator);
-    this.server = createServer((req, res) => {
-      if (this.generation) return this.generation.handle(req, res);
-      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ statusCode: 503, code: 'PLG_INTERNAL', message: 'The host is starting; retry in a moment.' }));
+    this.views = new PluginViews(this, migrator);
+    this.activator = new PluginActivator(this.runtimes, {
+      db,
+      store: this.store,
+      loader,
+      migrator,
+      logger: this.logger,
+      drainTimeoutMs: config.drainTimeoutMs,
+      cellContext: {
+        settings: this,
+        hostInfo: new HostInfo(HOST_API_VERSION, db.kind),
+        dataSource: db.dataSource,
+        startTimeoutMs: config.startTimeoutMs,
+        logger: this.logger,
+        taskGate: ALWAYS_RUN,
+        sdkProviders: () => [],
+      },
     });
+    this.maintenance = new PluginMaintenance({
+      config,
+      runtimes: this.runtimes,
+      runtime: (id) => this.runtime(id),
+      activator: this.activator,
+      store: this.store,
+      loader,
+      migrator,
+      audit: this.audit,
+      disableSet: (id) => this.checkDisable(id),
+    });
+    this.server = createServer((req, res) => this.route(req, res));
   }
 
   static async start(config: HostConfig, options: HostStartOptions = {}): Promise<AppnestHost> {
@@ -83,14 +106,14 @@ export class AppnestHost {
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
       await host.syncWithDisk();
-      await host.apply();
+      await host.activator.apply();
+      host.hostApp = await startHostApp(host, host.logger.child('nest'));
       await new Promise<void>((resolve, reject) => {
         host.server.once('error', reject);
         host.server.listen(config.port, resolve);
       });
       writeFileSync(join(config.dataDir, 'host.json'), JSON.stringify({ pid: process.pid, url: host.url }));
-      const counts = host.stateCounts();
-      host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${counts}), database: ${db.kind}`);
+      host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${host.stateCounts()}), database: ${db.kind}`);
       return host;
     } catch (err) {
       await host.stop();
@@ -103,8 +126,19 @@ export class AppnestHost {
     return `http://127.0.0.1:${address?.port ?? this.config.port}`;
   }
 
-  get currentGeneration(): Generation | undefined {
-    return this.generation;
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const match = PLUGIN_PATH.exec(req.url ?? '/');
+    if (match && match[1] !== 'assets') {
+      const id = safeDecode(match[1]);
+      const cell = this.activator.cells.get(id);
+      if (cell) return cell.handle(req, res);
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ statusCode: 404, code: 'PLG_NOT_FOUND', message: `No active plugin '${id}' serves ${req.url}.`, pluginId: id }));
+      return;
+    }
+    if (this.hostApp) return this.hostApp.handler(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ statusCode: 503, code: 'PLG_INTERNAL', message: 'The host is starting; retry in a moment.' }));
   }
 
   /** Runs state changes one at a time, in the order asked. */
@@ -160,7 +194,7 @@ export class AppnestHost {
           await this.store.update(target, patch);
           Object.assign(runtime.record, patch);
         }
-        await this.apply();
+        await this.activator.apply();
         const runtime = this.runtime(id);
         if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
@@ -182,16 +216,18 @@ export class AppnestHost {
       });
     }
     if (runtime.discovered.error) throw runtime.discovered.error;
-    const inputs = this.resolverInputs();
+    const inputs = this.activator.resolverInputs();
     const byId = new Map(inputs.map((p) => [p.id, p]));
-    const missing = dependencyClosure(id, byId).find((dep) => !byId.has(dep));
+    const dependencies = dependencyClosure(id, byId);
+    const missing = dependencies.find((dep) => !byId.has(dep));
     if (missing) {
       throw new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${id}' depends on '${missing}', which is not installed.`, {
         pluginId: id,
         hint: `Install '${missing}' first.`,
+        details: { dependency: missing },
       });
     }
-    const targets = [...dependencyClosure(id, byId).reverse(), id].filter((t) => !this.runtime(t).record.enabled);
+    const targets = [...dependencies, id].filter((t) => !this.runtime(t).record.enabled);
     const untrusted = targets.filter((t) => !this.runtime(t).record.everEnabled);
     if (untrusted.length && !acceptRisk) {
       throw new PluginError('PLG_TRUST_REQUIRED', `Enabling '${untrusted.join("', '")}' for the first time runs its code with the host's full rights.`, {
@@ -215,106 +251,29 @@ export class AppnestHost {
 
   private checkDisable(id: string): string[] {
     this.runtime(id);
-    return [...dependentClosure(id, this.resolverInputs()), id].filter((t) => this.runtime(t).record.enabled);
+    return [...dependentClosure(id, this.activator.resolverInputs()), id].filter((t) => this.runtime(t).record.enabled);
   }
 
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
   reload(actor: Actor = { actor: 'system' }) {
     return this.serialize(async () => {
       const changes = await this.syncWithDisk();
-      await this.apply();
+      await this.activator.apply();
       await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: changes });
       return { ...changes, plugins: await this.views.list() };
     });
   }
 
-  /** Applies pending migrations of one enabled plugin, or of every enabled plugin. */
   migrate(id?: string, actor: Actor = { actor: 'system' }) {
-    return this.serialize(async () => {
-      const targets = id ? [this.runtime(id)] : [...this.runtimes.values()].filter((r) => r.record.enabled && r.discovered && !r.discovered.error);
-      const applied: Record<string, string[]> = {};
-      for (const runtime of targets) {
-        if (!runtime.record.enabled) {
-          throw new PluginError('PLG_DISABLED', `Plugin '${runtime.id}' is disabled; its migrations run when it is enabled.`, {
-            pluginId: runtime.id,
-            hint: `Enable it (appnest enable ${runtime.id} --accept-risk) to apply its migrations.`,
-          });
-        }
-        const plugin = this.filesOf(runtime);
-        applied[runtime.id] = await this.migrator.migrate(plugin, runtime.backend?.code ?? this.loader.codeLoader(plugin));
-      }
-      await this.audit.record({ ...actor, action: 'migrate', pluginId: id ?? null, outcome: 'ok', detail: { applied } });
-      return applied;
-    });
+    return this.serialize(() => this.maintenance.migrate(id, actor));
   }
 
-  /** Reverts a disabled plugin's migrations, newest first, down to (not including) `to`, or all. */
   revertMigrations(id: string, to?: string, actor: Actor = { actor: 'system' }) {
-    return this.serialize(async () => {
-      const runtime = this.runtime(id);
-      if (runtime.record.enabled) {
-        throw new PluginError('PLG_BAD_REQUEST', `Plugin '${id}' is enabled; disable it before reverting its migrations.`, {
-          pluginId: id,
-          hint: `appnest disable ${id}, then migrate:revert again.`,
-        });
-      }
-      const plugin = this.filesOf(runtime);
-      const reverted = await this.migrator.revert(plugin, this.loader.codeLoader(plugin), to);
-      runtime.migratedFingerprint = undefined;
-      await this.audit.record({ ...actor, action: 'migrate:revert', pluginId: id, outcome: 'ok', detail: { reverted, to: to ?? null } });
-      return { reverted };
-    });
+    return this.serialize(() => this.maintenance.revert(id, to, actor));
   }
 
-  /**
-   * Disables a plugin (and its dependents), removes its files from the plugins folder and, with
-   * `purge`, reverts its migrations and forgets its record and settings.
-   */
   uninstall(id: string, options: Actor & { purge?: boolean }) {
-    return this.serialize(async () => {
-      const runtime = this.runtime(id);
-      for (const target of this.checkDisable(id)) {
-        await this.store.update(target, { enabled: false });
-        this.runtime(target).record.enabled = false;
-      }
-      await this.apply();
-      let reverted: string[] = [];
-      if (options.purge && runtime.discovered?.backendEntry) {
-        reverted = await this.migrator.revert(runtime.discovered, this.loader.codeLoader(runtime.discovered));
-      }
-      if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
-      if (options.purge) {
-        await this.store.remove(id);
-        this.runtimes.delete(id);
-      } else {
-        this.runtimes.set(id, { id, record: runtime.record, state: 'missing' });
-        await this.store.setState(id, 'missing', null);
-      }
-      await this.audit.record({ ...options, action: 'uninstall', pluginId: id, outcome: 'ok', detail: { purge: !!options.purge, reverted } });
-      return { id, purged: !!options.purge, reverted };
-    });
-  }
-
-  private filesOf(runtime: PluginRuntime) {
-    if (!runtime.discovered) {
-      throw new PluginError('PLG_FILES_MISSING', `Plugin '${runtime.id}' has no files in ${this.config.pluginsDir}.`, { pluginId: runtime.id, hint: 'Put the plugin folder back, then reload.' });
-    }
-    return runtime.discovered;
-  }
-
-  /** Deletes a plugin folder, refusing anything that is not directly inside a plugins folder. */
-  private removeFiles(dir: string): void {
-    const parent = resolve(dir, '..');
-    if (parent !== resolve(this.config.pluginsDir) && parent !== resolve(this.config.frontendPluginsDir)) {
-      throw new PluginError('PLG_INTERNAL', `Refusing to delete ${dir}: it is not a plugin folder of this host.`);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-
-  private resolverInputs(): ResolverInput[] {
-    return [...this.runtimes.values()]
-      .filter((r) => r.discovered && !r.discovered.error)
-      .map((r) => ({ id: r.id, version: r.discovered!.version, descriptor: r.discovered!.descriptor, enabled: r.record.enabled }));
+    return this.serialize(() => this.maintenance.uninstall(id, options));
   }
 
   /** Reads the plugin folders and brings the records and runtimes in line with them. */
@@ -342,152 +301,9 @@ export class AppnestHost {
       if (seen.has(record.id)) continue;
       const existing = this.runtimes.get(record.id);
       if (existing?.discovered) removed.push(record.id);
-      this.runtimes.set(record.id, { id: record.id, record, state: 'missing', backend: undefined });
+      this.runtimes.set(record.id, { id: record.id, record, state: 'missing' });
     }
     return { added, removed, changed };
-  }
-
-  /**
-   * Works out the next set of active plugins from the stored flags and builds a generation for it:
-   * load and migrate each plugin in dependency order, then start them together. A plugin that
-   * fails at any step is marked failed and left out; the rest start without it.
-   */
-  private async apply(): Promise<void> {
-    const failures = new Map<string, PluginError>();
-    for (;;) {
-      const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) }));
-      const { order, refused } = resolvePlugins(inputs, HOST_API_VERSION);
-      const failed = await this.prepareAll(order, failures);
-      if (failed) continue;
-      const set: GenerationPlugin[] = order.map((id) => ({ id, backend: this.runtime(id).backend }));
-      if (!this.sameAsCurrent(set)) {
-        try {
-          await this.swapTo(await this.buildWithin(set));
-        } catch (err) {
-          const culprit = err instanceof GenerationFailure ? (err.pluginId ?? (await this.isolate(set))) : undefined;
-          if (!culprit || !order.includes(culprit)) throw err;
-          failures.set(culprit, err instanceof GenerationFailure && err.pluginId ? err.pluginError : toPluginError(err, 'PLG_START_FAILED', culprit, 'failed to start'));
-          continue;
-        }
-      }
-      await this.settleStates(order, refused, failures);
-      return;
-    }
-  }
-
-  /** Loads, checks tables and migrates each plugin of `order`; returns true when one newly failed. */
-  private async prepareAll(order: string[], failures: Map<string, PluginError>): Promise<boolean> {
-    const tables = new Map<string, string>(HOST_ENTITIES.map((e) => [this.db.dataSource.getMetadata(e).tableName, 'the host']));
-    for (const id of order) {
-      const runtime = this.runtime(id);
-      try {
-        await this.prepare(runtime, tables);
-      } catch (err) {
-        failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to load'));
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private async prepare(runtime: PluginRuntime, tables: Map<string, string>): Promise<void> {
-    const plugin = runtime.discovered!;
-    if (!plugin.backendEntry) return;
-    if (!runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint) {
-      const started = Date.now();
-      runtime.backend = this.loader.loadBackend(plugin);
-      runtime.loadedFingerprint = runtime.fingerprint;
-      registerOwnedClasses(plugin.id, runtime.backend.code.ownClasses);
-      this.logger.debug(`Plugin '${plugin.id}' loaded in ${Date.now() - started} ms`);
-    }
-    for (const { table } of runtime.backend.entities) {
-      const owner = tables.get(table);
-      if (owner && owner !== plugin.id) {
-        const ownerName = owner === 'the host' ? 'the host' : `plugin '${owner}'`;
-        throw new PluginError('PLG_TABLE_CONFLICT', `Plugin '${plugin.id}' declares table '${table}', which ${ownerName} already owns.`, {
-          pluginId: plugin.id,
-          hint: `Rename the entity's table, prefixed with the plugin id (e.g. '${plugin.id.replace(/-/g, '_')}_${table}').`,
-          details: { table, owner },
-        });
-      }
-      tables.set(table, plugin.id);
-      if (!table.startsWith(plugin.id.replace(/-/g, '_'))) this.logger.debug(`Plugin '${plugin.id}': table '${table}' is not prefixed with the plugin id.`);
-    }
-    if (runtime.migratedFingerprint !== runtime.fingerprint) {
-      await this.migrator.migrate(plugin, runtime.backend.code);
-      runtime.migratedFingerprint = runtime.fingerprint;
-    }
-  }
-
-  private sameAsCurrent(set: GenerationPlugin[]): boolean {
-    const current = this.generation;
-    if (!current || current.pluginIds.length !== set.length) return false;
-    return set.every((p, i) => current.pluginIds[i] === p.id && current.codeVersions.get(p.id) === p.backend?.code);
-  }
-
-  private buildWithin(set: GenerationPlugin[]): Promise<Generation> {
-    return buildGeneration(
-      {
-        host: this,
-        hostInfo: new HostInfo(HOST_API_VERSION, this.db.kind),
-        databaseUrl: this.db.url,
-        startTimeoutMs: this.config.startTimeoutMs,
-        logger: this.logger.child('nest'),
-      },
-      set,
-    );
-  }
-
-  /** When a failure names no plugin: start each plugin (with its dependencies) alone to find the one that fails. */
-  private async isolate(set: GenerationPlugin[]): Promise<string | undefined> {
-    for (const candidate of set) {
-      const deps = new Set(dependencyClosure(candidate.id, new Map(this.resolverInputs().map((p) => [p.id, p]))));
-      const subset = set.filter((p) => deps.has(p.id) || p.id === candidate.id);
-      try {
-        const trial = await this.buildWithin(subset);
-        await trial.retire(0, this.logger);
-      } catch {
-        return candidate.id;
-      }
-    }
-    return undefined;
-  }
-
-  private async swapTo(next: Generation): Promise<void> {
-    const previous = this.generation;
-    this.generation = next;
-    if (!previous) return;
-    const retiring = previous.retire(this.config.drainTimeoutMs, this.logger).finally(() => this.retiring.delete(retiring));
-    this.retiring.add(retiring);
-  }
-
-  private async settleStates(order: string[], refused: Map<string, PluginError>, failures: Map<string, PluginError>): Promise<void> {
-    for (const runtime of this.runtimes.values()) {
-      let state: PluginState;
-      let error: PluginError | undefined;
-      if (!runtime.discovered) state = 'missing';
-      else if (runtime.discovered.error) [state, error] = ['invalid', runtime.discovered.error];
-      else if (!runtime.record.enabled) state = runtime.record.everEnabled ? 'disabled' : 'installed';
-      else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
-      else if (refused.has(runtime.id)) {
-        error = refused.get(runtime.id);
-        state = ['PLG_HOST_INCOMPATIBLE', 'PLG_DEPENDENCY_VERSION', 'PLG_DEPENDENCY_MISSING'].includes(error!.code) ? 'incompatible' : 'failed';
-      } else state = order.includes(runtime.id) ? 'active' : 'failed';
-      const changed = runtime.state !== state || runtime.error?.message !== error?.message;
-      if (changed && error) this.logger.warn(`${error.code}: ${error.message}`);
-      if (changed && state === 'active' && runtime.backend) {
-        const b = runtime.backend;
-        this.logger.info(`Plugin '${runtime.id}' active: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}`);
-      }
-      runtime.state = state;
-      runtime.error = error;
-      if (runtime.record.state !== state || (runtime.record.error?.message ?? null) !== (error?.message ?? null)) {
-        const stored = error ? { code: error.code, message: error.message } : null;
-        await this.store.setState(runtime.id, state, stored);
-        runtime.record.state = state;
-        runtime.record.error = stored;
-      }
-    }
   }
 
   private stateCounts(): string {
@@ -496,7 +312,7 @@ export class AppnestHost {
     return [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'no plugins';
   }
 
-  /** Stops serving, closes the current generation after its in-flight requests, closes the database. Idempotent. */
+  /** Stops serving, stops every plugin after its in-flight requests, closes the database. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -504,10 +320,17 @@ export class AppnestHost {
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await closed;
-    await Promise.all([...this.retiring]);
-    await this.generation?.retire(this.config.drainTimeoutMs, this.logger);
-    this.generation = undefined;
+    await this.activator.stopAll();
+    await this.hostApp?.app.close();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
     await this.db.close();
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

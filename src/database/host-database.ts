@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import type { DataSourceOptions, QueryRunner } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import { HOST_MIGRATIONS } from '../../migrations';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { HOST_ENTITIES } from './host-entities';
+import { SharedDataSource } from './shared-data-source';
 
 /** Key of the advisory lock that serialises all schema work across host processes. */
 const MIGRATION_LOCK_KEY = 0x61707031; // "app1"
@@ -14,7 +15,7 @@ export interface HostDatabaseOptions {
   migrationLockTimeoutMs: number;
 }
 
-/** Connection options shared by the core's DataSource and each generation's. */
+/** Connection options of the host's DataSource. */
 export function connectionOptions(url: string, poolSize: number): DataSourceOptions {
   return { type: 'postgres', url, extra: { max: poolSize }, logging: false, synchronize: false };
 }
@@ -28,7 +29,7 @@ export class HostDatabase {
 
   private constructor(
     readonly url: string,
-    readonly dataSource: DataSource,
+    readonly dataSource: SharedDataSource,
     private readonly lockTimeoutMs: number,
     readonly kind: 'embedded' | 'postgres',
   ) {}
@@ -40,12 +41,12 @@ export class HostDatabase {
       embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'));
       url = embedded.url;
     }
-    const dataSource = new DataSource({
-      ...connectionOptions(url, 4),
-      entities: HOST_ENTITIES,
+    const dataSource = new SharedDataSource({
+      ...connectionOptions(url, 10),
       migrations: HOST_MIGRATIONS,
       migrationsTableName: 'appnest_host_migrations',
     });
+    dataSource.setHostEntities(HOST_ENTITIES);
     try {
       await dataSource.initialize();
     } catch (err) {

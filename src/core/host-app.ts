@@ -1,0 +1,35 @@
+import express from 'express';
+import { Global, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { AdminPluginsController } from '../http/admin-plugins.controller';
+import { AdminTokenGuard } from '../http/admin-token.guard';
+import { APPNEST_HOST } from '../http/host-tokens';
+import { PublicController } from '../http/public.controller';
+import type { HostLogger } from '../logging/host-logger';
+import type { RequestHandler } from './plugin-cell';
+
+@Global()
+@Module({})
+class HostApiModule {}
+
+/**
+ * The host's own Nest application: admin API, health, the SPA's plugin list and assets, the SPA.
+ * Built once at start; it reads the core's state on every request, so it never needs a rebuild.
+ */
+export async function startHostApp(host: object, logger: HostLogger): Promise<{ app: INestApplication; handler: RequestHandler }> {
+  const server = express();
+  server.disable('x-powered-by');
+  const app = await NestFactory.create(
+    {
+      module: HostApiModule,
+      controllers: [PublicController, AdminPluginsController],
+      providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
+      exports: [APPNEST_HOST],
+    },
+    new ExpressAdapter(server),
+    { logger: logger.forNest(), abortOnError: false },
+  );
+  await app.init();
+  return { app, handler: server as unknown as RequestHandler };
+}

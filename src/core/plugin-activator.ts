@@ -1,0 +1,178 @@
+import type { HostDatabase } from '../database/host-database';
+import { HOST_ENTITIES } from '../database/host-entities';
+import { PluginError, toPluginError } from '../errors/plugin-error';
+import type { PluginLoader } from '../loader/plugin-loader';
+import type { HostLogger } from '../logging/host-logger';
+import type { PluginMigrator } from '../migrate/plugin-migrator';
+import { registerOwnedClasses } from './class-owners';
+import { HOST_API_VERSION } from './host-version';
+import type { PluginCell } from './plugin-cell';
+import { startPluginCell, type CellContext } from './plugin-cell-factory';
+import { resolvePlugins, type ResolverInput } from './plugin-resolver';
+import type { PluginRuntime } from './plugin-runtime';
+import type { PluginState } from './plugin-state';
+import type { PluginStore } from './plugin-store';
+
+const INCOMPATIBLE = ['PLG_HOST_INCOMPATIBLE', 'PLG_DEPENDENCY_VERSION', 'PLG_DEPENDENCY_MISSING'];
+
+export interface ActivationResult {
+  started: string[];
+  stopped: string[];
+}
+
+/**
+ * Brings the running plugins in line with the stored flags: decides the set that can run (host
+ * range, dependencies, conflicts), stops the cells that must go (dependents first), then loads,
+ * migrates and starts the missing ones in dependency order. A plugin that fails at any step is
+ * marked failed and the rest go on without it; cells that do not change are never touched.
+ */
+export class PluginActivator {
+  /** Running plugins by id. The HTTP server routes /api/plugins/<id>/ here. */
+  readonly cells = new Map<string, PluginCell>();
+
+  constructor(
+    private readonly runtimes: Map<string, PluginRuntime>,
+    private readonly deps: {
+      db: HostDatabase;
+      store: PluginStore;
+      loader: PluginLoader;
+      migrator: PluginMigrator;
+      logger: HostLogger;
+      cellContext: CellContext;
+      drainTimeoutMs: number;
+    },
+  ) {}
+
+  resolverInputs(): ResolverInput[] {
+    return [...this.runtimes.values()]
+      .filter((r) => r.discovered && !r.discovered.error)
+      .map((r) => ({ id: r.id, version: r.discovered!.version, descriptor: r.discovered!.descriptor, enabled: r.record.enabled }));
+  }
+
+  async apply(): Promise<ActivationResult> {
+    const failures = new Map<string, PluginError>();
+    const result: ActivationResult = { started: [], stopped: [] };
+    for (;;) {
+      const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) }));
+      const { order, refused } = resolvePlugins(inputs, HOST_API_VERSION);
+      result.stopped.push(...(await this.stopStale(order)));
+      const failed = await this.startMissing(order, failures, result.started);
+      if (failed) continue;
+      await this.settleStates(order, refused, failures);
+      return result;
+    }
+  }
+
+  /** Stops every cell that is not wanted, runs old code, or depends on a cell that changed; dependents first. */
+  private async stopStale(order: string[]): Promise<string[]> {
+    const keep = new Set<string>();
+    for (const id of order) {
+      const cell = this.cells.get(id);
+      const runtime = this.runtimes.get(id);
+      if (!cell || !runtime) continue;
+      const current = runtime.backend === cell.backend && runtime.loadedFingerprint === runtime.fingerprint;
+      const depsCurrent = [...cell.dependencies].every(([dep, depCell]) => keep.has(dep) && this.cells.get(dep) === depCell);
+      if (current && depsCurrent) keep.add(id);
+    }
+    const stopping = [...this.cells.keys()].filter((id) => !keep.has(id)).reverse();
+    for (const id of stopping) await this.stopCell(id);
+    return stopping;
+  }
+
+  async stopCell(id: string): Promise<void> {
+    const cell = this.cells.get(id);
+    if (!cell) return;
+    this.cells.delete(id);
+    await cell.stop(this.deps.drainTimeoutMs, this.deps.logger);
+    await this.deps.db.dataSource.setPluginEntities(id, []);
+    this.deps.logger.info(`Plugin '${id}' stopped`);
+  }
+
+  /** Starts the plugins of `order` that have no cell; returns true when one newly failed. */
+  private async startMissing(order: string[], failures: Map<string, PluginError>, started: string[]): Promise<boolean> {
+    for (const id of order) {
+      const runtime = this.runtimes.get(id)!;
+      if (this.cells.has(id) || !runtime.discovered?.backendEntry) continue;
+      const began = Date.now();
+      try {
+        const migrated = await this.prepare(runtime);
+        const dependencies = new Map(Object.keys(runtime.discovered.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
+        await this.deps.db.dataSource.setPluginEntities(id, runtime.backend!.entities.map((e) => e.target));
+        try {
+          this.cells.set(id, await startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies));
+        } catch (err) {
+          await this.deps.db.dataSource.setPluginEntities(id, []);
+          throw err;
+        }
+        started.push(id);
+        const b = runtime.backend!;
+        const tasks = this.cells.get(id)!.tasks().length;
+        this.deps.logger.info(
+          `Plugin '${id}' active in ${Date.now() - began} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated} migration(s) applied, ${tasks} task(s)`,
+        );
+      } catch (err) {
+        failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Loads the plugin's code when it is new or changed, checks its tables, applies its migrations. */
+  private async prepare(runtime: PluginRuntime): Promise<number> {
+    const plugin = runtime.discovered!;
+    if (!runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint) {
+      runtime.backend = this.deps.loader.loadBackend(plugin);
+      runtime.loadedFingerprint = runtime.fingerprint;
+      registerOwnedClasses(plugin.id, runtime.backend.code.ownClasses);
+    }
+    const owners = new Map<string, string>(HOST_ENTITIES.map((e) => [this.deps.db.dataSource.getMetadata(e).tableName, 'the host']));
+    for (const [id, cell] of this.cells) for (const { table } of cell.backend.entities) owners.set(table, id);
+    const prefix = plugin.id.replace(/-/g, '_');
+    for (const { table } of runtime.backend.entities) {
+      const owner = owners.get(table);
+      if (owner && owner !== plugin.id) {
+        const ownerName = owner === 'the host' ? 'the host' : `plugin '${owner}'`;
+        throw new PluginError('PLG_TABLE_CONFLICT', `Plugin '${plugin.id}' declares table '${table}', which ${ownerName} already owns.`, {
+          pluginId: plugin.id,
+          hint: `Rename the entity's table, prefixed with the plugin id (e.g. '${prefix}_${table}').`,
+          details: { table, owner },
+        });
+      }
+      if (!table.startsWith(prefix)) this.deps.logger.debug(`Plugin '${plugin.id}': table '${table}' is not prefixed with the plugin id.`);
+    }
+    if (runtime.migratedFingerprint === runtime.fingerprint) return 0;
+    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code);
+    runtime.migratedFingerprint = runtime.fingerprint;
+    return applied.length;
+  }
+
+  private async settleStates(order: string[], refused: Map<string, PluginError>, failures: Map<string, PluginError>): Promise<void> {
+    for (const runtime of this.runtimes.values()) {
+      let state: PluginState;
+      let error: PluginError | undefined;
+      if (!runtime.discovered) state = 'missing';
+      else if (runtime.discovered.error) [state, error] = ['invalid', runtime.discovered.error];
+      else if (!runtime.record.enabled) state = runtime.record.everEnabled ? 'disabled' : 'installed';
+      else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
+      else if (refused.has(runtime.id)) {
+        error = refused.get(runtime.id)!;
+        state = INCOMPATIBLE.includes(error.code) ? 'incompatible' : 'failed';
+      } else state = order.includes(runtime.id) ? 'active' : 'failed';
+      if ((runtime.state !== state || runtime.error?.message !== error?.message) && error) this.deps.logger.warn(`${error.code}: ${error.message}`);
+      runtime.state = state;
+      runtime.error = error;
+      const stored = error ? { code: error.code, message: error.message } : null;
+      if (runtime.record.state !== state || (runtime.record.error?.message ?? null) !== (stored?.message ?? null)) {
+        await this.deps.store.setState(runtime.id, state, stored);
+        runtime.record.state = state;
+        runtime.record.error = stored;
+      }
+    }
+  }
+
+  /** Stops every cell, dependents first. */
+  async stopAll(): Promise<void> {
+    for (const id of [...this.cells.keys()].reverse()) await this.stopCell(id);
+  }
+}

@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { INestApplication } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { LoadedBackend } from '../loader/plugin-loader';
+import type { HostLogger } from '../logging/host-logger';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * One active plugin: its own Nest application (its module, its scheduler, its event bus), started
+ * once per activation and closed once per deactivation. The core's HTTP server sends it the
+ * requests under /api/plugins/<id>/; a stopping cell finishes its in-flight requests first.
+ */
+export class PluginCell {
+  private inflight = 0;
+  private drained?: () => void;
+  private stopping?: Promise<void>;
+
+  constructor(
+    readonly pluginId: string,
+    readonly app: INestApplication,
+    private readonly handler: RequestHandler,
+    readonly backend: LoadedBackend,
+    /** The cells of its dependencies when it started: it restarts when one of them does. */
+    readonly dependencies: Map<string, PluginCell>,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.inflight++;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (--this.inflight === 0) this.drained?.();
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    this.handler(req, res);
+  }
+
+  /** Scheduled tasks of this plugin, as `<id>:<name>`. */
+  tasks(): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
+    const registry = this.app.get(SchedulerRegistry);
+    return [
+      ...[...registry.getCronJobs().keys()].map((name) => ({ name, kind: 'cron' as const })),
+      ...registry.getIntervals().map((name) => ({ name, kind: 'interval' as const })),
+      ...registry.getTimeouts().map((name) => ({ name, kind: 'timeout' as const })),
+    ];
+  }
+
+  /** Delivers a host event to the plugin's @OnEvent handlers, each on its own: one failure never blocks another. */
+  async emit(event: string, payload: unknown, logger: HostLogger): Promise<void> {
+    const emitter = this.app.get(EventEmitter2);
+    await Promise.all(
+      emitter.listeners(event).map(async (listener) => {
+        try {
+          await (listener as (p: unknown) => unknown)(payload);
+        } catch (err) {
+          logger.error(`Plugin '${this.pluginId}': a handler of '${event}' threw: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  /** Waits for in-flight requests (at most `drainMs`), then closes the application. Idempotent. */
+  stop(drainMs: number, logger: HostLogger): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.inflight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            logger.warn(`Plugin '${this.pluginId}': ${this.inflight} request(s) still running after ${drainMs} ms; stopping anyway.`);
+            resolve();
+          }, drainMs);
+          timer.unref();
+          this.drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      try {
+        await this.app.close();
+      } catch (err) {
+        logger.error(`Plugin '${this.pluginId}' did not stop cleanly: ${(err as Error).message}`);
+      }
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,64 @@
+import type { INestApplication } from '@nestjs/common';
+import type { HostLogger } from '../logging/host-logger';
+import { methodsOf, pluginInstances } from './plugin-instances';
+
+const SCHEDULER_NAME = 'SCHEDULER_NAME';
+const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
+const SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
+
+export interface ScheduledTask {
+  /** `<plugin id>:<name>` */
+  name: string;
+  kind: 'cron' | 'interval' | 'timeout';
+  /** true when the author opted out of once-per-cluster runs. */
+  perInstance: boolean;
+}
+
+/** Decides whether this instance runs a task's current tick (one instance per tick across a cluster). */
+export interface TaskGate {
+  acquire(task: ScheduledTask): Promise<boolean>;
+}
+
+export const ALWAYS_RUN: TaskGate = { acquire: async () => true };
+
+const PER_INSTANCE = Symbol.for('appnest:task:per-instance');
+
+/** Marks a scheduled method to run on every instance of a cluster rather than once per tick. */
+export function markPerInstance(target: Function): void {
+  Reflect.defineMetadata(PER_INSTANCE, true, target);
+}
+
+const KINDS: Record<number, ScheduledTask['kind']> = { 0: 'cron', 1: 'timeout', 2: 'interval' };
+
+/**
+ * Before the scheduler discovers them, replaces each `@Cron`, `@Interval` and `@Timeout` method of
+ * the plugin with a wrapper: named `<id>:<name>`, run only when the task gate grants the tick, and
+ * whose failure is logged with the plugin id instead of escaping.
+ */
+export function guardScheduledTasks(app: INestApplication, pluginId: string, pluginModules: Iterable<Function>, gate: TaskGate, logger: HostLogger): ScheduledTask[] {
+  const tasks: ScheduledTask[] = [];
+  for (const instance of pluginInstances(app, pluginModules) as Record<string, unknown>[]) {
+    for (const [key, original] of methodsOf(instance)) {
+      const type = Reflect.getMetadata(SCHEDULER_TYPE, original) as number | undefined;
+      if (type === undefined) continue;
+      const kind = KINDS[type] ?? 'cron';
+      const cron = Reflect.getMetadata(SCHEDULE_CRON_OPTIONS, original) as { name?: string } | undefined;
+      const given = (kind === 'cron' ? cron?.name : (Reflect.getMetadata(SCHEDULER_NAME, original) as string | undefined)) ?? key;
+      const task: ScheduledTask = { name: `${pluginId}:${given}`, kind, perInstance: Reflect.getMetadata(PER_INSTANCE, original) === true };
+      const wrapper = async (...args: unknown[]) => {
+        try {
+          if (!task.perInstance && !(await gate.acquire(task))) return;
+          await (original as Function).apply(instance, args);
+        } catch (err) {
+          logger.error(`Task '${task.name}' failed: ${(err as Error)?.message ?? err}`);
+        }
+      };
+      for (const metaKey of Reflect.getMetadataKeys(original)) Reflect.defineMetadata(metaKey, Reflect.getMetadata(metaKey, original), wrapper);
+      Reflect.defineMetadata(SCHEDULER_NAME, task.name, wrapper);
+      if (kind === 'cron') Reflect.defineMetadata(SCHEDULE_CRON_OPTIONS, { ...cron, name: task.name }, wrapper);
+      instance[key] = wrapper;
+      tasks.push(task);
+    }
+  }
+  return tasks;
+}

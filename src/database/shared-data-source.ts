@@ -1,0 +1,24 @@
+import { DataSource } from 'typeorm';
+
+/**
+ * The host's one DataSource. Its entity set changes while it runs: a plugin's entities join when
+ * the plugin starts and leave when it stops, and the metadata is rebuilt in place (queries in
+ * flight keep the metadata they started with).
+ */
+export class SharedDataSource extends DataSource {
+  private hostEntities: Function[] = [];
+  private readonly pluginEntities = new Map<string, Function[]>();
+
+  setHostEntities(entities: Function[]): void {
+    this.hostEntities = entities;
+    this.setOptions({ entities });
+  }
+
+  async setPluginEntities(pluginId: string, entities: Function[]): Promise<void> {
+    if (entities.length === 0 && !this.pluginEntities.has(pluginId)) return;
+    if (entities.length) this.pluginEntities.set(pluginId, entities);
+    else this.pluginEntities.delete(pluginId);
+    this.setOptions({ entities: [...this.hostEntities, ...[...this.pluginEntities.values()].flat()] });
+    await this.buildMetadatas();
+  }
+}
