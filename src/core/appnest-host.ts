@@ -12,8 +12,10 @@ import { PluginLoader } from '../loader/plugin-loader';
 import { HostLogger } from '../logging/host-logger';
 import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
+import { HOST_EVENTS } from '../sdk/host-events';
 import { resolveAdminToken } from './admin-token';
 import { AuditLog } from './audit-log';
+import { ExtensionRegistry } from './extension-registry';
 import { startHostApp } from './host-app';
 import { HOST_API_VERSION } from './host-version';
 import { PluginActivator } from './plugin-activator';
@@ -45,6 +47,7 @@ export class AppnestHost {
   readonly views: PluginViews;
   readonly runtimes = new Map<string, PluginRuntime>();
   readonly activator: PluginActivator;
+  readonly extensions = new ExtensionRegistry();
   private readonly maintenance: PluginMaintenance;
   private readonly store: PluginStore;
   private readonly scanner: PluginScanner;
@@ -80,7 +83,9 @@ export class AppnestHost {
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
         taskGate: ALWAYS_RUN,
-        sdkProviders: () => [],
+        extensions: this.extensions,
+        emit: (event, payload) => this.activator.emit(event, payload),
+        exportsOf: (id) => this.activator.exportsOf(id),
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -113,6 +118,7 @@ export class AppnestHost {
         host.server.listen(config.port, resolve);
       });
       writeFileSync(join(config.dataDir, 'host.json'), JSON.stringify({ pid: process.pid, url: host.url }));
+      await host.activator.emit(HOST_EVENTS.ready, { activePlugins: [...host.activator.cells.keys()] });
       host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${host.stateCounts()}), database: ${db.kind}`);
       return host;
     } catch (err) {
@@ -194,10 +200,14 @@ export class AppnestHost {
           await this.store.update(target, patch);
           Object.assign(runtime.record, patch);
         }
-        await this.activator.apply();
+        const { started, stopped } = await this.activator.apply();
         const runtime = this.runtime(id);
         if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
+        for (const target of targets) {
+          if (enabled && this.runtime(target).state === 'active') await this.activator.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
+          if (!enabled) await this.activator.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
+        }
         return this.views.describe(runtime);
       } catch (err) {
         const error = toPluginError(err, 'PLG_INTERNAL', id, `could not be ${action}d`);

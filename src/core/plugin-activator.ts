@@ -83,6 +83,7 @@ export class PluginActivator {
     const cell = this.cells.get(id);
     if (!cell) return;
     this.cells.delete(id);
+    this.deps.cellContext.extensions.remove(id);
     await cell.stop(this.deps.drainTimeoutMs, this.deps.logger);
     await this.deps.db.dataSource.setPluginEntities(id, []);
     this.deps.logger.info(`Plugin '${id}' stopped`);
@@ -169,6 +170,25 @@ export class PluginActivator {
         runtime.record.error = stored;
       }
     }
+  }
+
+  /** Delivers an event to every active plugin; a failing handler is logged and skipped. */
+  async emit(event: string, payload: unknown): Promise<void> {
+    await Promise.all([...this.cells.values()].map((cell) => cell.emit(event, payload, this.deps.logger)));
+  }
+
+  /** The running instances exported by the root module of an active plugin (usePluginModule). */
+  exportsOf(pluginId: string): { provide: unknown; useValue: unknown }[] {
+    const cell = this.cells.get(pluginId);
+    if (!cell) {
+      throw new PluginError('PLG_DEPENDENCY_MISSING', `usePluginModule('${pluginId}'): plugin '${pluginId}' is not active.`, {
+        hint: `List '${pluginId}' in "dependsOn" so it is enabled and started first.`,
+      });
+    }
+    const exported = (Reflect.getMetadata('exports', cell.backend.moduleClass) as unknown[] | undefined) ?? [];
+    return exported
+      .filter((token) => !(typeof token === 'function' && Reflect.getMetadata('providers', token) !== undefined) && typeof token !== 'object')
+      .map((token) => ({ provide: token, useValue: cell.app.get(token as string, { strict: false }) }));
   }
 
   /** Stops every cell, dependents first. */

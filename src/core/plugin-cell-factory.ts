@@ -11,8 +11,13 @@ import type { LoadedBackend } from '../loader/plugin-loader';
 import { pluginRoutePrefix } from '../loader/plugin-loader';
 import type { HostLogger } from '../logging/host-logger';
 import { HostInfo } from '../sdk/host-info';
+import { EXTENSION_METADATA, EXTENSION_POINTS } from '../sdk/extension-points';
+import { HostEvents } from '../sdk/host-events';
 import { PluginSettings, type SettingsSource } from '../sdk/plugin-settings';
+import { setExportedProvidersResolver, type ExportedProvidersResolver } from '../sdk/plugin-module';
+import type { ExtensionRegistry } from './extension-registry';
 import { PluginCell, type RequestHandler } from './plugin-cell';
+import { guardEventHandlers } from './event-handler-guard';
 import { pluginInstances } from './plugin-instances';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { withTimeout } from './timeout';
@@ -24,8 +29,11 @@ export interface CellContext {
   startTimeoutMs: number;
   logger: HostLogger;
   taskGate: TaskGate;
-  /** Extra global providers every plugin can inject (SDK services bound to the plugin). */
-  sdkProviders: (pluginId: string) => DynamicModule['providers'];
+  extensions: ExtensionRegistry;
+  /** Emits an event to every active plugin. */
+  emit: (event: string, payload: unknown) => Promise<void>;
+  /** The running instances a dependency's root module exports (for usePluginModule). */
+  exportsOf: ExportedProvidersResolver;
 }
 
 @Global()
@@ -40,38 +48,45 @@ const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicati
 
 /** Starts one plugin as its own Nest application. Any failure is the plugin's, with its id. */
 export async function startPluginCell(ctx: CellContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginCell>): Promise<PluginCell> {
-  const extra = ctx.sdkProviders(pluginId) ?? [];
-  const sdk: DynamicModule = {
-    module: AppnestSdkModule,
-    global: true,
-    providers: [
-      { provide: HostInfo, useValue: ctx.hostInfo },
-      { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
-      { provide: getDataSourceToken(), useValue: ctx.dataSource },
-      { provide: getEntityManagerToken(), useValue: ctx.dataSource.manager },
-      ...extra,
-    ],
-    exports: [HostInfo, PluginSettings, getDataSourceToken(), getEntityManagerToken(), ...extra.map((p) => (typeof p === 'function' ? p : (p as { provide: unknown }).provide) as never)],
-  };
+  const events: HostEvents = { emit: (event, payload) => ctx.emit(event, payload) };
+  const providers = [
+    { provide: HostInfo, useValue: ctx.hostInfo },
+    { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
+    { provide: getDataSourceToken(), useValue: ctx.dataSource },
+    { provide: getEntityManagerToken(), useValue: ctx.dataSource.manager },
+    { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
+    { provide: HostEvents, useValue: events },
+  ];
+  const sdk: DynamicModule = { module: AppnestSdkModule, global: true, providers, exports: providers.map((p) => p.provide as never) };
   const root: DynamicModule = {
     module: PluginCellRootModule,
     imports: [sdk, ScheduleModule.forRoot(), EventEmitterModule.forRoot({ wildcard: false }), backend.moduleClass as Type<unknown>],
   };
   const server = express();
   server.disable('x-powered-by');
-  const logger = ctx.logger.child(`plugin:${pluginId}`);
   let app: INestApplication | undefined;
   try {
-    app = await withTimeout(
-      NestFactory.create(root, new ExpressAdapter(server), { logger: logger.forNest(), abortOnError: false }),
-      ctx.startTimeoutMs,
-      () => new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}' did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
-    );
+    setExportedProvidersResolver(ctx.exportsOf);
+    try {
+      app = await withTimeout(
+        NestFactory.create(root, new ExpressAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+        ctx.startTimeoutMs,
+        () => new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}' did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
+      );
+    } finally {
+      setExportedProvidersResolver(undefined);
+    }
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
     guardLifecycleHooks(app, pluginId, backend.modules, ctx);
-    guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, logger);
+    guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, ctx.logger);
+    guardEventHandlers(app, pluginId, backend.modules, ctx.logger);
     await app.init();
+    for (const instance of pluginInstances(app, backend.modules)) {
+      const point = Reflect.getMetadata(EXTENSION_METADATA, instance.constructor) as string | undefined;
+      if (point) ctx.extensions.contribute(pluginId, point, instance);
+    }
   } catch (err) {
+    ctx.extensions.remove(pluginId);
     await app?.close().catch(() => undefined);
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }

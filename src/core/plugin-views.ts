@@ -47,6 +47,7 @@ export class PluginViews {
       settings: this.maskedSettings(runtime),
       actions: descriptor.actions ?? [],
       routes: runtime.state === 'active' ? (runtime.backend?.routes ?? []) : [],
+      tasks: this.host.activator.cells.get(runtime.id)?.tasks() ?? [],
       entities: runtime.backend?.entities.map((e) => e.table) ?? [],
       migrations,
     };

@@ -28,7 +28,8 @@ export function markPerInstance(target: Function): void {
   Reflect.defineMetadata(PER_INSTANCE, true, target);
 }
 
-const KINDS: Record<number, ScheduledTask['kind']> = { 0: 'cron', 1: 'timeout', 2: 'interval' };
+/** @nestjs/schedule's SchedulerType values. */
+const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 3: 'interval' };
 
 /**
  * Before the scheduler discovers them, replaces each `@Cron`, `@Interval` and `@Timeout` method of

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   PLG_SETTINGS_INVALID: { status: 400, summary: 'Settings sent for a plugin break its plugin.json schema; every failing field is listed.' },
   PLG_ACTION_DUPLICATE: { status: 409, summary: 'Two provider methods of one plugin are marked with the same action id.' },
   PLG_ACTION_FAILED: { status: 500, summary: 'A plugin action threw; the message carries the plugin\'s own error.' },
+  PLG_EXTENSION_UNKNOWN: { status: 404, summary: 'A plugin contributes to an extension point that no active plugin or the host declares.' },
+  PLG_EXTENSION_INVALID: { status: 400, summary: 'An extension implementation lacks a member its extension point requires.' },
+  PLG_EXTENSION_DUPLICATE: { status: 409, summary: 'An extension point is already declared by another plugin or the host.' },
+  PLG_ACTION_NOT_FOUND: { status: 404, summary: 'A plugin has no action with that id (in plugin.json and marked with @Action).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

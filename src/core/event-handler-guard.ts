@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import type { HostLogger } from '../logging/host-logger';
+import { methodsOf, pluginInstances } from './plugin-instances';
+
+const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
+
+/**
+ * Before the event module subscribes them, wraps the plugin's `@OnEvent` methods so that a throw
+ * is logged once with the plugin id and the event, and never reaches the emitter or other handlers.
+ */
+export function guardEventHandlers(app: INestApplication, pluginId: string, pluginModules: Iterable<Function>, logger: HostLogger): void {
+  for (const instance of pluginInstances(app, pluginModules) as Record<string, unknown>[]) {
+    for (const [key, original] of methodsOf(instance)) {
+      const listeners = Reflect.getMetadata(EVENT_LISTENER_METADATA, original) as { event: unknown }[] | undefined;
+      if (!listeners) continue;
+      const events = listeners.map((l) => String(l.event)).join("', '");
+      const wrapper = async (...args: unknown[]) => {
+        try {
+          return await (original as Function).apply(instance, args);
+        } catch (err) {
+          logger.error(`Plugin '${pluginId}': a handler of '${events}' threw in ${(instance.constructor as Function).name}.${key}(): ${(err as Error)?.message ?? err}`);
+        }
+      };
+      for (const metaKey of Reflect.getMetadataKeys(original)) Reflect.defineMetadata(metaKey, Reflect.getMetadata(metaKey, original), wrapper);
+      instance[key] = wrapper;
+    }
+  }
+}
