@@ -70,6 +70,23 @@ describeDb('the appnest CLI', () => {
     expect(missing.stderr).toMatch(/^PLG_NOT_FOUND: .*'nope'/m);
   });
 
+  it('installs a folder, changes settings and runs an action on a running host', async () => {
+    await sandbox.start();
+    const installed = await runCli(['install', join(__dirname, 'fixtures', 'actor')], env);
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toMatch(/^Installed actor 1\.0\.0: installed\nsha256 [0-9a-f]{64}$/m);
+    expect((await runCli(['install', join(__dirname, 'fixtures', 'actor')], env)).stderr).toMatch(/^PLG_ALREADY_INSTALLED: /m);
+    expect((await runCli(['enable', 'actor', '--accept-risk'], env)).code).toBe(0);
+    const bad = await runCli(['settings', 'actor', 'limit=1000'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^PLG_SETTINGS_INVALID: .*'actor'/m);
+    const saved = await runCli(['settings', 'actor', 'limit=9', 'apiKey=hush'], env);
+    expect(saved.stdout.split('\n')).toEqual(expect.arrayContaining(['limit=9', 'mode="safe"', 'apiKey="********"']));
+    const ran = await runCli(['run', 'actor', 'double', '{"value": 4}'], env);
+    expect(JSON.parse(ran.stdout)).toEqual({ doubled: 8, limit: 9 });
+    expect((await runCli(['run', 'actor', 'double', '{oops'], env)).stderr).toMatch(/^PLG_BAD_REQUEST: .*not JSON/m);
+  });
+
   it('writes a timestamped migration skeleton that the next migrate applies', async () => {
     const created = await runCli(['migration:create', 'echo', 'add things'], env);
     expect(created.code).toBe(0);

@@ -9,6 +9,8 @@ import { resolveAdminToken } from '../core/admin-token';
 export interface HostConnection {
   readonly live: boolean;
   call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Uploads a plugin archive to the import endpoint. */
+  upload<T = any>(zip: Buffer, fileName: string, overwrite: boolean): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -20,12 +22,19 @@ class RunningHost implements HostConnection {
     private readonly token: string,
   ) {}
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+  }
+
+  upload<T>(zip: Buffer, fileName: string, overwrite: boolean): Promise<T> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(zip)], { type: 'application/zip' }), fileName);
+    if (overwrite) form.append('overwrite', 'true');
+    return this.send<T>('POST', '/api/admin/plugins/import', form, {});
+  }
+
+  private async send<T>(method: string, path: string, body: string | FormData | undefined, headers: Record<string, string>): Promise<T> {
+    const res = await fetch(this.url + path, { method, headers: { authorization: `Bearer ${this.token}`, ...headers }, body });
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
@@ -50,8 +59,16 @@ class InProcessHost implements HostConnection {
     return new InProcessHost(host);
   }
 
+  private get remote(): RunningHost {
+    return new RunningHost(this.host.url, this.host.adminToken);
+  }
+
   call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return new RunningHost(this.host.url, this.host.adminToken).call<T>(method, path, body);
+    return this.remote.call<T>(method, path, body);
+  }
+
+  upload<T>(zip: Buffer, fileName: string, overwrite: boolean): Promise<T> {
+    return this.remote.upload<T>(zip, fileName, overwrite);
   }
 
   close(): Promise<void> {

@@ -16,6 +16,10 @@ export interface HostConfig {
   /** How long a retired generation may finish its in-flight requests before it is closed anyway. */
   drainTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Limits on uploaded plugin archives (defaults: 2,000 files, 200 MB). */
+  archiveLimits?: { maxEntries?: number; maxArchiveBytes?: number; maxTotalBytes?: number };
+  /** Imports allowed per address per minute. */
+  importsPerMinute: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -41,5 +45,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     migrationLockTimeoutMs: positiveInt(env.APPNEST_MIGRATION_LOCK_TIMEOUT_MS, 60_000, 'APPNEST_MIGRATION_LOCK_TIMEOUT_MS'),
     drainTimeoutMs: positiveInt(env.APPNEST_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_DRAIN_TIMEOUT_MS'),
     logLevel,
+    archiveLimits: {
+      maxEntries: positiveInt(env.APPNEST_ARCHIVE_MAX_FILES, 2000, 'APPNEST_ARCHIVE_MAX_FILES'),
+      maxArchiveBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
+      maxTotalBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
+    },
+    importsPerMinute: positiveInt(env.APPNEST_IMPORTS_PER_MINUTE, 10, 'APPNEST_IMPORTS_PER_MINUTE'),
   };
 }

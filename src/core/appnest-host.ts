@@ -13,6 +13,7 @@ import { HostLogger } from '../logging/host-logger';
 import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { HOST_EVENTS } from '../sdk/host-events';
+import { withDefaults } from '../settings/with-defaults';
 import { resolveAdminToken } from './admin-token';
 import { AuditLog } from './audit-log';
 import { ExtensionRegistry } from './extension-registry';
@@ -21,6 +22,8 @@ import { HOST_API_VERSION } from './host-version';
 import { PluginActivator } from './plugin-activator';
 import type { RequestHandler } from './plugin-cell';
 import { PluginMaintenance, type Actor } from './plugin-maintenance';
+import { PluginOperations, stagingDirOf } from './plugin-operations';
+import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import { conflicts, dependencyClosure, dependentClosure } from './plugin-resolver';
 import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
 import { PluginStore } from './plugin-store';
@@ -49,6 +52,7 @@ export class AppnestHost {
   readonly activator: PluginActivator;
   readonly extensions = new ExtensionRegistry();
   private readonly maintenance: PluginMaintenance;
+  private readonly operations: PluginOperations;
   private readonly store: PluginStore;
   private readonly scanner: PluginScanner;
   private readonly server: Server;
@@ -99,18 +103,33 @@ export class AppnestHost {
       audit: this.audit,
       disableSet: (id) => this.checkDisable(id),
     });
+    this.operations = new PluginOperations({
+      runtime: (id) => this.runtime(id),
+      runtimes: this.runtimes,
+      activator: this.activator,
+      store: this.store,
+      audit: this.audit,
+      logger: this.logger,
+      installer: new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits }),
+      readSettings: (id) => this.readSettings(id),
+      refresh: async () => {
+        await this.syncWithDisk();
+        await this.activator.apply();
+      },
+    });
     this.server = createServer((req, res) => this.route(req, res));
   }
 
   static async start(config: HostConfig, options: HostStartOptions = {}): Promise<AppnestHost> {
     mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(stagingDirOf(config.pluginsDir), { recursive: true });
     const started = Date.now();
     const token = resolveAdminToken(config.dataDir, config.adminToken);
     const db = await HostDatabase.open(config);
     const host = new AppnestHost(config, db, token.token, options);
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
-      await host.syncWithDisk();
+      await host.syncWithDisk(true);
       await host.activator.apply();
       host.hostApp = await startHostApp(host, host.logger.child('nest'));
       await new Promise<void>((resolve, reject) => {
@@ -184,8 +203,7 @@ export class AppnestHost {
   /** A plugin's settings with defaults merged (defaults are never written). */
   readSettings(pluginId: string): Record<string, unknown> {
     const runtime = this.runtime(pluginId);
-    const defaults = Object.fromEntries((runtime.discovered?.descriptor.settings ?? []).filter((s) => s.default !== undefined).map((s) => [s.id, s.default]));
-    return { ...defaults, ...runtime.record.settings };
+    return withDefaults(runtime.discovered?.descriptor.settings ?? [], runtime.record.settings);
   }
 
   /** Enables (with its dependencies) or disables (with its dependents) a plugin, live. */
@@ -267,7 +285,7 @@ export class AppnestHost {
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
   reload(actor: Actor = { actor: 'system' }) {
     return this.serialize(async () => {
-      const changes = await this.syncWithDisk();
+      const changes = await this.syncWithDisk(true);
       await this.activator.apply();
       await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: changes });
       return { ...changes, plugins: await this.views.list() };
@@ -286,11 +304,36 @@ export class AppnestHost {
     return this.serialize(() => this.maintenance.uninstall(id, options));
   }
 
-  /** Reads the plugin folders and brings the records and runtimes in line with them. */
-  private async syncWithDisk(): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+  /**
+   * Installs an uploaded plugin archive: validated and staged first (other requests keep being
+   * served), then moved into place and started under the change lock.
+   */
+  async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
+    const staged = await this.operations.stage(archive, fileName);
+    const result = await this.serialize(() => this.operations.commit(staged, { ...options, source: fileName }));
+    return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
+  }
+
+  saveSettings(id: string, settings: unknown, actor: Actor) {
+    return this.serialize(async () => {
+      await this.operations.saveSettings(id, settings, actor);
+      return this.views.describe(this.runtime(id));
+    });
+  }
+
+  runAction(id: string, action: string, params: unknown, actor: Actor) {
+    return this.operations.run(id, action, params, actor);
+  }
+
+  /** Reads the plugin folders and brings the records and runtimes in line with them; optionally installs dropped zips first. */
+  private async syncWithDisk(installDropped = false): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+    const added: string[] = [];
+    if (installDropped) {
+      const archives = this.scanner.scan().archives;
+      if (archives.length) added.push(...(await this.operations.installDropped(archives)));
+    }
     const scan = this.scanner.scan();
     for (const { dir, error } of scan.rejected) this.logger.warn(`${error.code}: ${error.message} (${dir})`);
-    const added: string[] = [];
     const changed: string[] = [];
     const seen = new Set<string>();
     for (const discovered of scan.plugins) {
@@ -303,7 +346,7 @@ export class AppnestHost {
       const fingerprint = fingerprintFolder(discovered.dir);
       const existing = this.runtimes.get(discovered.id);
       if (!existing) added.push(discovered.id);
-      else if (existing.fingerprint !== fingerprint || !existing.discovered) changed.push(discovered.id);
+      else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);
       this.runtimes.set(discovered.id, { ...existing, id: discovered.id, discovered, record, fingerprint, state: existing?.state ?? 'installed' });
     }
     const removed: string[] = [];

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { MigrationStatus, PluginMigrator } from '../migrate/plugin-migrator';
+import { maskSecrets } from '../settings/setting-secrets';
 import type { AppnestHost } from './appnest-host';
 import type { PluginRuntime } from './plugin-runtime';
-
-const SECRET_MASK = '********';
 
 /** What the admin API, the CLI and the health check show of the plugins. */
 export class PluginViews {
@@ -55,11 +54,7 @@ export class PluginViews {
 
   private maskedSettings(runtime: PluginRuntime): Record<string, unknown> {
     if (!runtime.discovered) return {};
-    const values = this.host.readSettings(runtime.id);
-    for (const s of runtime.discovered.descriptor.settings ?? []) {
-      if (s.type === 'secret' && values[s.id] !== undefined && values[s.id] !== '') values[s.id] = SECRET_MASK;
-    }
-    return values;
+    return maskSecrets(runtime.discovered.descriptor.settings ?? [], this.host.readSettings(runtime.id));
   }
 
   health() {

@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   PLG_EXTENSION_INVALID: { status: 400, summary: 'An extension implementation lacks a member its extension point requires.' },
   PLG_EXTENSION_DUPLICATE: { status: 409, summary: 'An extension point is already declared by another plugin or the host.' },
   PLG_ACTION_NOT_FOUND: { status: 404, summary: 'A plugin has no action with that id (in plugin.json and marked with @Action).' },
+  PLG_RATE_LIMITED: { status: 429, summary: 'Too many plugin imports from one address in a short time.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UploadedFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import type { AppnestHost } from '../core/appnest-host';
 import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
 import { PluginErrorFilter } from './plugin-error.filter';
+import { RateLimiter } from './rate-limiter';
 
 function actorOf(req: Request): { actor: string; ip: string | null } {
   return { actor: 'admin', ip: req.ip ?? null };
@@ -14,7 +16,11 @@ function actorOf(req: Request): { actor: string; ip: string | null } {
 @UseGuards(AdminTokenGuard)
 @UseFilters(PluginErrorFilter)
 export class AdminPluginsController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  private readonly imports: RateLimiter;
+
+  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {
+    this.imports = new RateLimiter(host.config.importsPerMinute);
+  }
 
   @Get('plugins')
   list() {
@@ -25,6 +31,21 @@ export class AdminPluginsController {
   @HttpCode(200)
   reload(@Req() req: Request) {
     return this.host.reload(actorOf(req));
+  }
+
+  @Post('plugins/import')
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, files: 1 } }))
+  async import(@UploadedFile() file: { buffer: Buffer; originalname: string; size: number } | undefined, @Body() body: { overwrite?: unknown } | undefined, @Req() req: Request) {
+    this.imports.take(req.ip ?? 'unknown');
+    if (!file) {
+      throw new PluginError('PLG_BAD_REQUEST', 'The import needs a zip in the multipart field "file".', { hint: 'curl -F file=@plugin.zip -F overwrite=true ...', details: { field: 'file' } });
+    }
+    const limit = this.host.config.archiveLimits?.maxArchiveBytes;
+    if (limit !== undefined && file.size > limit) {
+      throw new PluginError('PLG_ARCHIVE_TOO_LARGE', `The archive '${file.originalname}' is ${file.size} bytes; the limit is ${limit}.`, { hint: 'Leave node_modules and build output out of the zip.' });
+    }
+    const overwrite = body?.overwrite === true || body?.overwrite === 'true' || body?.overwrite === '1';
+    return this.host.install(file.buffer, file.originalname, { overwrite, ...actorOf(req) });
   }
 
   @Get('plugins/:id')
@@ -46,6 +67,25 @@ export class AdminPluginsController {
       throw new PluginError('PLG_BAD_REQUEST', `"acceptRisk" must be true or false for plugin '${id}'.`, { pluginId: id, details: { field: 'acceptRisk' } });
     }
     return this.host.setEnabled(id, body.enabled, { acceptRisk: body.acceptRisk === true, ...actorOf(req) });
+  }
+
+  @Put('plugins/:id/settings')
+  settings(@Param('id') id: string, @Body() body: { settings?: unknown } | undefined, @Req() req: Request) {
+    this.host.runtime(id);
+    if (!body || typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings)) {
+      throw new PluginError('PLG_BAD_REQUEST', `Send the settings of plugin '${id}' as {"settings": {...}}.`, { pluginId: id, details: { field: 'settings' } });
+    }
+    return this.host.saveSettings(id, body.settings, actorOf(req));
+  }
+
+  @Post('plugins/:id/run')
+  @HttpCode(200)
+  async run(@Param('id') id: string, @Body() body: { action?: unknown; params?: unknown } | undefined, @Req() req: Request) {
+    this.host.runtime(id);
+    if (typeof body?.action !== 'string' || body.action === '') {
+      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
+    }
+    return { result: await this.host.runAction(id, body.action, body.params, actorOf(req)) };
   }
 
   @Post('migrate')

@@ -15,7 +15,7 @@ export class PluginErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      const code = status === 404 ? 'PLG_NOT_FOUND' : status === 401 ? 'PLG_UNAUTHORIZED' : status < 500 ? 'PLG_BAD_REQUEST' : 'PLG_INTERNAL';
+      const code = status === 404 ? 'PLG_NOT_FOUND' : status === 401 ? 'PLG_UNAUTHORIZED' : status === 413 ? 'PLG_ARCHIVE_TOO_LARGE' : status < 500 ? 'PLG_BAD_REQUEST' : 'PLG_INTERNAL';
       res.status(status).json({ statusCode: status, code, message: Array.isArray(message) ? message.join('; ') : message });
       return;
     }

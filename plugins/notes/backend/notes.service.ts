@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { PluginSettings } from 'appnest';
+import { Action, PluginSettings } from 'appnest';
 import type { CreateNoteDto } from './create-note.dto.js';
 import { Note } from './note.entity.js';
 
@@ -25,6 +25,7 @@ export class NotesService {
     if (!result.affected) throw new NotFoundException(`No note ${id}`);
   }
 
+  @Action('purge')
   async purge(): Promise<{ deleted: number }> {
     const result = await this.notes.createQueryBuilder().delete().execute();
     return { deleted: result.affected ?? 0 };
