@@ -14,6 +14,7 @@ const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'];
 /** Resolves a shared package to the host's own instance. */
 function requireShared(request: string): unknown {
   if (request === SDK_PACKAGE) return require('../sdk');
+  if (request === `${SDK_PACKAGE}/testing`) return require('../sdk/testing');
   return require(request);
 }
 
