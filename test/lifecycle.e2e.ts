@@ -184,6 +184,41 @@ describeDb('live lifecycle', () => {
     expect(second.body.plugins.find((p: any) => p.id === 'legacy')).toMatchObject({ state: 'installed', enabled: false });
   });
 
+  it('keeps the previous version serving when edited code does not compile or start, and reports the error with file and line', async () => {
+    sandbox = await TestSandbox.create(['echo', 'dep-base', 'dep-user']);
+    await sandbox.start();
+    await sandbox.enable('echo');
+    await sandbox.enable('dep-user');
+    const file = join(sandbox.pluginsDir, 'echo', 'app.module.ts');
+    const { readFileSync } = await import('node:fs');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('return { pong: true };', 'return { pong: true ;'));
+    await sandbox.request('POST', '/api/admin/plugins/reload');
+    const broken = (await sandbox.request('GET', '/api/admin/plugins/echo')).body;
+    expect(broken).toMatchObject({ state: 'active', error: { code: 'PLG_COMPILE_FAILED' } });
+    expect(broken.error.message).toMatch(/app\.module\.ts:\d+:\d+/);
+    expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
+
+    writeFileSync(file, original.replace('export class EchoModule {}', "export class EchoModule {\n  constructor() {\n    throw new Error('echo cannot start');\n  }\n}"));
+    await sandbox.request('POST', '/api/admin/plugins/reload');
+    expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body).toMatchObject({ state: 'active', error: { code: 'PLG_START_FAILED' } });
+    expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
+
+    writeFileSync(file, original.replace('return { pong: true };', "return { pong: 'fixed' };"));
+    await sandbox.request('POST', '/api/admin/plugins/reload');
+    expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body).toMatchObject({ state: 'active', error: null });
+    expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: 'fixed' });
+
+    // A dependency that reloads restarts its dependents with its new instances.
+    const before = (await sandbox.request('GET', '/api/plugins/dep-user/greet')).body.serviceCreatedAt;
+    const base = join(sandbox.pluginsDir, 'dep-base', 'app.module.ts');
+    writeFileSync(base, readFileSync(base, 'utf8').replace('from dep-base`', 'from dep-base v2`'));
+    await sandbox.request('POST', '/api/admin/plugins/reload');
+    const after = (await sandbox.request('GET', '/api/plugins/dep-user/greet')).body;
+    expect(after.greeting).toBe('hello dep-user from dep-base v2');
+    expect(after.serviceCreatedAt).toBeGreaterThan(before);
+  });
+
   it('marks a removed plugin missing with its flags kept, and brings it back when the files return', async () => {
     sandbox = await TestSandbox.create(['echo']);
     await sandbox.start();

@@ -7,7 +7,7 @@ import type { PluginMigrator } from '../migrate/plugin-migrator';
 import { registerOwnedClasses } from './class-owners';
 import { HOST_API_VERSION } from './host-version';
 import type { PluginCell } from './plugin-cell';
-import { startPluginCell, type CellContext } from './plugin-cell-factory';
+import { contributeExtensions, startPluginCell, type CellContext } from './plugin-cell-factory';
 import { resolvePlugins, type ResolverInput } from './plugin-resolver';
 import type { PluginRuntime } from './plugin-runtime';
 import type { PluginState } from './plugin-state';
@@ -55,12 +55,49 @@ export class PluginActivator {
     for (;;) {
       const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) }));
       const { order, refused } = resolvePlugins(inputs, HOST_API_VERSION);
+      result.started.push(...(await this.replaceChanged(order)));
       result.stopped.push(...(await this.stopStale(order)));
       const failed = await this.startMissing(order, failures, result.started);
       if (failed) continue;
       await this.settleStates(order, refused, failures);
       return result;
     }
+  }
+
+  /**
+   * Blue/green for a running plugin whose files changed: load, migrate and start the new version
+   * beside the old one, then route to it and stop the old one. If the new version cannot start,
+   * the old one keeps serving and the plugin carries the error.
+   */
+  private async replaceChanged(order: string[]): Promise<string[]> {
+    const replaced: string[] = [];
+    for (const id of order) {
+      const old = this.cells.get(id);
+      const runtime = this.runtimes.get(id)!;
+      if (!old || runtime.loadedFingerprint === runtime.fingerprint || !runtime.discovered?.backendEntry) continue;
+      const began = Date.now();
+      try {
+        await this.prepare(runtime);
+        const oldEntities = old.backend.entities.map((e) => e.target);
+        await this.deps.db.dataSource.setPluginEntities(id, [...oldEntities, ...runtime.backend!.entities.map((e) => e.target)]);
+        this.deps.cellContext.extensions.remove(id);
+        const next = await startPluginCell(this.deps.cellContext, id, runtime.backend!, old.dependencies);
+        this.cells.set(id, next);
+        await old.stop(this.deps.drainTimeoutMs, this.deps.logger);
+        await this.deps.db.dataSource.setPluginEntities(id, runtime.backend!.entities.map((e) => e.target));
+        runtime.reloadError = undefined;
+        replaced.push(id);
+        this.deps.logger.info(`Plugin '${id}' reloaded in ${Date.now() - began} ms`);
+      } catch (err) {
+        runtime.backend = old.backend;
+        runtime.loadedFingerprint = runtime.fingerprint;
+        contributeExtensions(this.deps.cellContext.extensions, id, old.app, old.backend.modules);
+        await this.deps.db.dataSource.setPluginEntities(id, old.backend.entities.map((e) => e.target));
+        runtime.reloadError = toPluginError(err, 'PLG_START_FAILED', id, 'could not reload');
+        this.deps.logger.error(`${runtime.reloadError.code}: ${runtime.reloadError.message} (the previous version keeps serving)`);
+      }
+    }
+    return replaced;
   }
 
   /** Stops every cell that is not wanted, runs old code, or depends on a cell that changed; dependents first. */
@@ -160,6 +197,7 @@ export class PluginActivator {
         error = refused.get(runtime.id)!;
         state = INCOMPATIBLE.includes(error.code) ? 'incompatible' : 'failed';
       } else state = order.includes(runtime.id) ? 'active' : 'failed';
+      if (state === 'active' && runtime.reloadError) error = runtime.reloadError;
       if ((runtime.state !== state || runtime.error?.message !== error?.message) && error) this.deps.logger.warn(`${error.code}: ${error.message}`);
       runtime.state = state;
       runtime.error = error;

@@ -81,16 +81,21 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, ctx.logger);
     guardEventHandlers(app, pluginId, backend.modules, ctx.logger);
     await app.init();
-    for (const instance of pluginInstances(app, backend.modules)) {
-      const point = Reflect.getMetadata(EXTENSION_METADATA, instance.constructor) as string | undefined;
-      if (point) ctx.extensions.contribute(pluginId, point, instance);
-    }
+    contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
   } catch (err) {
     ctx.extensions.remove(pluginId);
     await app?.close().catch(() => undefined);
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
   return new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
+}
+
+/** Contributes the plugin's `@Extension` providers to their extension points. */
+export function contributeExtensions(extensions: ExtensionRegistry, pluginId: string, app: INestApplication, modules: Function[]): void {
+  for (const instance of pluginInstances(app, modules)) {
+    const point = Reflect.getMetadata(EXTENSION_METADATA, instance.constructor) as string | undefined;
+    if (point) extensions.contribute(pluginId, point, instance);
+  }
 }
 
 /**

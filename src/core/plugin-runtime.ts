@@ -23,6 +23,8 @@ export interface PluginRuntime {
   fingerprint?: string;
   /** Fingerprint whose migrations this process has applied. */
   migratedFingerprint?: string;
+  /** Why the latest files could not replace the running version (which keeps serving). */
+  reloadError?: PluginError;
 }
 
 /** A cheap identity of a plugin folder's files (paths, sizes, modification times); node_modules excluded. */
