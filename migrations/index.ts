@@ -1,4 +1,5 @@
 import { HostSchema1763683200000 } from './1763683200000-host-schema';
+import { ClusterTables1763769600000 } from './1763769600000-cluster-tables';
 
 /** The host's own migrations, in order. */
-export const HOST_MIGRATIONS = [HostSchema1763683200000];
+export const HOST_MIGRATIONS = [HostSchema1763683200000, ClusterTables1763769600000];

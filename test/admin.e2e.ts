@@ -83,7 +83,7 @@ describeDb('admin surface', () => {
     writeFileSync(join(sandbox.pluginsDir, 'hostile.zip'), buildZip([...minimalPlugin('', { id: 'evil' }), { name: '../x', data: 'x' }]));
     const reload = await sandbox.request('POST', '/api/admin/plugins/reload');
     expect(reload.body.added).toEqual(['echo']);
-    expect(readdirSync(sandbox.pluginsDir).sort()).toEqual(['.staging', 'echo', 'hostile.zip.rejected']);
+    expect(readdirSync(sandbox.pluginsDir).sort()).toEqual(['.appnest-archives.json', '.staging', 'echo', 'hostile.zip.rejected']);
     expect((await sandbox.request('GET', '/api/admin/audit')).body.find((a: any) => a.action === 'install')).toMatchObject({ pluginId: 'echo', actor: 'plugins folder', outcome: 'ok' });
   });
 

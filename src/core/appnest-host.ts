@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,10 @@ import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
 import { PluginStore } from './plugin-store';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
+import { ArchiveStore } from '../cluster/archive-store';
+import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
+import { ClusterSync } from '../cluster/cluster-sync';
+import { TaskLeaseGate } from '../cluster/task-lease-gate';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -57,6 +63,12 @@ export class AppnestHost {
   private readonly scanner: PluginScanner;
   private readonly server: Server;
   private hostApp?: { app: INestApplication; handler: RequestHandler };
+  /** This process among the instances sharing the database. */
+  readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  readonly archives: ArchiveStore;
+  private readonly clusterSync: ClusterSync;
+  private channel?: ClusterChannel;
+  private resyncTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
@@ -70,6 +82,9 @@ export class AppnestHost {
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     const loader = new PluginLoader(new PluginCompiler(config.dataDir));
+    const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
+    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
+    this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
@@ -82,11 +97,11 @@ export class AppnestHost {
       drainTimeoutMs: config.drainTimeoutMs,
       cellContext: {
         settings: this,
-        hostInfo: new HostInfo(HOST_API_VERSION, db.kind),
+        hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
         dataSource: db.dataSource,
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
-        taskGate: ALWAYS_RUN,
+        taskGate: db.kind === 'postgres' ? new TaskLeaseGate(db.dataSource, this.instanceId) : ALWAYS_RUN,
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
@@ -102,6 +117,7 @@ export class AppnestHost {
       migrator,
       audit: this.audit,
       disableSet: (id) => this.checkDisable(id),
+      archives: this.archives,
     });
     this.operations = new PluginOperations({
       runtime: (id) => this.runtime(id),
@@ -110,7 +126,8 @@ export class AppnestHost {
       store: this.store,
       audit: this.audit,
       logger: this.logger,
-      installer: new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits }),
+      installer,
+      archives: this.archives,
       readSettings: (id) => this.readSettings(id),
       refresh: async () => {
         await this.syncWithDisk();
@@ -129,9 +146,14 @@ export class AppnestHost {
     const host = new AppnestHost(config, db, token.token, options);
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
+      await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.activator.apply();
       host.hostApp = await startHostApp(host, host.logger.child('nest'));
+      if (db.kind === 'postgres') {
+        host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
+        await host.channel.start();
+      }
       await new Promise<void>((resolve, reject) => {
         host.server.once('error', reject);
         host.server.listen(config.port, resolve);
@@ -218,6 +240,7 @@ export class AppnestHost {
           await this.store.update(target, patch);
           Object.assign(runtime.record, patch);
         }
+        if (targets.length) await this.announce(action, id);
         const { started, stopped } = await this.activator.apply();
         const runtime = this.runtime(id);
         if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
@@ -301,7 +324,44 @@ export class AppnestHost {
   }
 
   uninstall(id: string, options: Actor & { purge?: boolean }) {
-    return this.serialize(() => this.maintenance.uninstall(id, options));
+    return this.serialize(async () => {
+      const result = await this.maintenance.uninstall(id, options);
+      await this.announce('uninstall', id);
+      return result;
+    });
+  }
+
+  /** Tells the other instances on the database that a stored change happened (never for a refused one). */
+  private async announce(kind: string, pluginId?: string): Promise<void> {
+    try {
+      await this.channel?.publish({ kind, pluginId }, (sql, params) => this.db.dataSource.query(sql, params));
+    } catch (err) {
+      this.logger.warn(`Could not notify the other instances of '${kind}': ${(err as Error).message}`);
+    }
+  }
+
+  private onClusterChange(change: ClusterChange): void {
+    this.logger.debug(`Instance ${change.instance} changed '${change.pluginId ?? '*'}' (${change.kind})`);
+    this.scheduleResync();
+  }
+
+  /** Coalesces bursts of notifications into one resync. */
+  private scheduleResync(): void {
+    if (this.stopped || this.resyncTimer) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.serialize(() => this.resync()).catch((err: Error) => this.logger.error(`Resync from the database failed: ${err.message}`));
+    }, 50);
+  }
+
+  /** Brings this instance in line with the database: files from stored archives, flags, settings, then the running set. */
+  private async resync(): Promise<void> {
+    if (this.stopped) return;
+    await this.clusterSync.pullFiles();
+    const settingsChanged = await this.clusterSync.pullRecords();
+    await this.syncWithDisk();
+    await this.activator.apply();
+    for (const pluginId of settingsChanged) await this.activator.emit(HOST_EVENTS.settingsChanged, { pluginId });
   }
 
   /**
@@ -310,13 +370,18 @@ export class AppnestHost {
    */
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
     const staged = await this.operations.stage(archive, fileName);
-    const result = await this.serialize(() => this.operations.commit(staged, { ...options, source: fileName }));
+    const result = await this.serialize(async () => {
+      const done = await this.operations.commit(staged, archive, { ...options, source: fileName });
+      await this.announce('install', done.id);
+      return done;
+    });
     return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
   }
 
   saveSettings(id: string, settings: unknown, actor: Actor) {
     return this.serialize(async () => {
       await this.operations.saveSettings(id, settings, actor);
+      await this.announce('settings', id);
       return this.views.describe(this.runtime(id));
     });
   }
@@ -369,6 +434,8 @@ export class AppnestHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.resyncTimer);
+    await this.channel?.stop();
     await this.queue.catch(() => undefined);
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();

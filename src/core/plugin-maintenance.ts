@@ -4,6 +4,7 @@ import type { HostConfig } from '../config/host-config';
 import { PluginError } from '../errors/plugin-error';
 import type { PluginLoader } from '../loader/plugin-loader';
 import type { PluginMigrator } from '../migrate/plugin-migrator';
+import type { ArchiveStore } from '../cluster/archive-store';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginRuntime } from './plugin-runtime';
@@ -25,6 +26,7 @@ interface MaintenanceDeps {
   audit: AuditLog;
   /** The ids to disable with `id` (its enabled dependents and itself). */
   disableSet: (id: string) => string[];
+  archives: ArchiveStore;
 }
 
 /** Migrations on demand and uninstall: the admin operations that touch a plugin's data and files. */
@@ -83,6 +85,7 @@ export class PluginMaintenance {
       reverted = await migrator.revert(runtime.discovered, loader.codeLoader(runtime.discovered));
     }
     if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
+    await this.deps.archives.remove(id);
     if (options.purge) {
       await store.remove(id);
       runtimes.delete(id);

@@ -9,6 +9,7 @@ import type { HostLogger } from '../logging/host-logger';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { mergeSecrets } from '../settings/setting-secrets';
 import { validateSettings } from '../settings/validate-settings';
+import type { ArchiveStore } from '../cluster/archive-store';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginCell } from './plugin-cell';
@@ -24,6 +25,7 @@ interface OperationsDeps {
   audit: AuditLog;
   logger: HostLogger;
   installer: PluginArchiveInstaller;
+  archives: ArchiveStore;
   readSettings: (id: string) => Record<string, unknown>;
   /** Rescans the folders and applies the result (the caller holds the change lock). */
   refresh: () => Promise<void>;
@@ -45,7 +47,7 @@ export class PluginOperations {
    * version replaces the old one keeping its flags and settings; if it cannot start, the old
    * version is put back and keeps serving. Call under the change lock.
    */
-  async commit(staged: StagedPlugin, options: Actor & { overwrite: boolean; source: string }) {
+  async commit(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean; source: string }) {
     const { runtimes, refresh, audit } = this.deps;
     const existing = runtimes.get(staged.id);
     if (existing?.discovered && existing.discovered.source !== 'plugins') {
@@ -64,8 +66,10 @@ export class PluginOperations {
       await refresh();
       const runtime = this.deps.runtime(staged.id);
       if (runtime.discovered?.error) throw runtime.discovered.error;
-      if (runtime.record.enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${staged.id}' did not start.`, { pluginId: staged.id });
+      // A running plugin whose new version cannot start keeps its old cell and carries the error: that is a failed upgrade too.
+      if (runtime.record.enabled && (runtime.state !== 'active' || runtime.error)) throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${staged.id}' did not start.`, { pluginId: staged.id });
       await installed.finish();
+      await this.deps.archives.save(staged.id, staged.sha256, basename(options.source), archive);
     } catch (err) {
       if (installed.replaced) await installed.restore();
       else rmSync(installed.dir, { recursive: true, force: true });
@@ -82,8 +86,9 @@ export class PluginOperations {
     const installed: string[] = [];
     for (const file of archives) {
       try {
-        const staged = await this.stage(readFileSync(file), basename(file));
-        await this.commit(staged, { actor: 'plugins folder', overwrite: false, source: file });
+        const bytes = readFileSync(file);
+        const staged = await this.stage(bytes, basename(file));
+        await this.commit(staged, bytes, { actor: 'plugins folder', overwrite: false, source: file });
         rmSync(file, { force: true });
         installed.push(staged.id);
       } catch (err) {

@@ -59,7 +59,7 @@ export class PluginViews {
 
   health() {
     const plugins = [...this.host.runtimes.values()].map((r) => ({ id: r.id, state: r.state, ...(r.error ? { error: r.error.code } : {}) }));
-    return { status: 'ok', activePlugins: this.host.activator.cells.size, plugins };
+    return { status: 'ok', instance: this.host.instanceId, activePlugins: this.host.activator.cells.size, plugins };
   }
 
   /** The SPA's list: active plugins with a frontend, their entry and CSS. */

@@ -5,13 +5,16 @@ import { methodsOf, pluginInstances } from './plugin-instances';
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
 const SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
+const SCHEDULE_INTERVAL_OPTIONS = 'SCHEDULE_INTERVAL_OPTIONS';
 
 export interface ScheduledTask {
   /** `<plugin id>:<name>` */
   name: string;
   kind: 'cron' | 'interval' | 'timeout';
-  /** true when the author opted out of once-per-cluster runs. */
+  /** true when the author opted out of once-per-cluster runs (and for timeouts, which run once per activation). */
   perInstance: boolean;
+  /** An interval's period. */
+  periodMs?: number;
 }
 
 /** Decides whether this instance runs a task's current tick (one instance per tick across a cluster). */
@@ -45,7 +48,13 @@ export function guardScheduledTasks(app: INestApplication, pluginId: string, plu
       const kind = KINDS[type] ?? 'cron';
       const cron = Reflect.getMetadata(SCHEDULE_CRON_OPTIONS, original) as { name?: string } | undefined;
       const given = (kind === 'cron' ? cron?.name : (Reflect.getMetadata(SCHEDULER_NAME, original) as string | undefined)) ?? key;
-      const task: ScheduledTask = { name: `${pluginId}:${given}`, kind, perInstance: Reflect.getMetadata(PER_INSTANCE, original) === true };
+      const interval = Reflect.getMetadata(SCHEDULE_INTERVAL_OPTIONS, original) as { timeout?: number } | undefined;
+      const task: ScheduledTask = {
+        name: `${pluginId}:${given}`,
+        kind,
+        perInstance: kind === 'timeout' || Reflect.getMetadata(PER_INSTANCE, original) === true,
+        periodMs: interval?.timeout,
+      };
       const wrapper = async (...args: unknown[]) => {
         try {
           if (!task.perInstance && !(await gate.acquire(task))) return;

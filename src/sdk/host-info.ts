@@ -5,5 +5,7 @@ export class HostInfo {
     readonly apiVersion: string,
     /** 'embedded' (PGlite) or 'postgres'. */
     readonly database: 'embedded' | 'postgres',
+    /** This host process, unique among the instances sharing a database. */
+    readonly instanceId: string = 'local',
   ) {}
 }

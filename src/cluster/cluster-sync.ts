@@ -1,0 +1,66 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
+import type { PluginRuntime } from '../core/plugin-runtime';
+import type { PluginStore } from '../core/plugin-store';
+import type { HostLogger } from '../logging/host-logger';
+import type { ArchiveStore } from './archive-store';
+
+interface ClusterSyncDeps {
+  pluginsDir: string;
+  runtimes: Map<string, PluginRuntime>;
+  store: PluginStore;
+  archives: ArchiveStore;
+  installer: PluginArchiveInstaller;
+  logger: HostLogger;
+}
+
+/**
+ * Brings this instance in line with the database after another instance changed something:
+ * installs or replaces the files of uploaded plugins from their stored archives, removes the
+ * files of plugins uninstalled elsewhere, and reloads every plugin's flags and settings.
+ * Returns the ids whose settings changed. It never announces anything itself, so no loop.
+ */
+export class ClusterSync {
+  constructor(private readonly deps: ClusterSyncDeps) {}
+
+  async pullFiles(): Promise<void> {
+    const { archives, installer, logger, pluginsDir } = this.deps;
+    const stored = await archives.list();
+    for (const archive of stored) {
+      if (archives.local(archive.pluginId) === archive.sha256) continue;
+      try {
+        const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
+        const installed = await staged.commit({ overwrite: true });
+        await installed.finish();
+        archives.setLocal(archive.pluginId, archive.sha256);
+        logger.info(`Plugin '${archive.pluginId}': installed the stored archive ${archive.sha256.slice(0, 12)} from the database`);
+      } catch (err) {
+        logger.error(`Plugin '${archive.pluginId}': the stored archive ${archive.sha256.slice(0, 12)} could not be installed here: ${(err as Error).message}`);
+      }
+    }
+    const storedIds = new Set(stored.map((a) => a.pluginId));
+    for (const runtime of this.deps.runtimes.values()) {
+      if (storedIds.has(runtime.id) || !archives.local(runtime.id)) continue;
+      rmSync(join(pluginsDir, runtime.id), { recursive: true, force: true });
+      archives.setLocal(runtime.id, undefined);
+      logger.info(`Plugin '${runtime.id}' was uninstalled on another instance; its files are removed here`);
+    }
+  }
+
+  /** Reloads flags and settings from the database; returns the plugins whose settings changed. */
+  async pullRecords(): Promise<string[]> {
+    const records = new Map((await this.deps.store.all()).map((r) => [r.id, r]));
+    const settingsChanged: string[] = [];
+    for (const [id, runtime] of this.deps.runtimes) {
+      const record = records.get(id);
+      if (!record) {
+        if (!runtime.discovered) this.deps.runtimes.delete(id);
+        continue;
+      }
+      if (JSON.stringify(record.settings) !== JSON.stringify(runtime.record.settings)) settingsChanged.push(id);
+      runtime.record = record;
+    }
+    return settingsChanged;
+  }
+}
