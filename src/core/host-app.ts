@@ -4,8 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AdminPluginsController } from '../http/admin-plugins.controller';
 import { AdminTokenGuard } from '../http/admin-token.guard';
+import { AssetsController } from '../http/assets.controller';
 import { APPNEST_HOST } from '../http/host-tokens';
 import { PublicController } from '../http/public.controller';
+import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
 import type { RequestHandler } from './plugin-cell';
 
@@ -23,7 +25,7 @@ export async function startHostApp(host: object, logger: HostLogger): Promise<{ 
   const app = await NestFactory.create(
     {
       module: HostApiModule,
-      controllers: [PublicController, AdminPluginsController],
+      controllers: [PublicController, AdminPluginsController, AssetsController, SpaController],
       providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
       exports: [APPNEST_HOST],
     },

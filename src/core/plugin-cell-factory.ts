@@ -18,6 +18,7 @@ import { setExportedProvidersResolver, type ExportedProvidersResolver } from '..
 import type { ExtensionRegistry } from './extension-registry';
 import { PluginCell, type RequestHandler } from './plugin-cell';
 import { guardEventHandlers } from './event-handler-guard';
+import { pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { withTimeout } from './timeout';
@@ -58,9 +59,15 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     { provide: HostEvents, useValue: events },
   ];
   const sdk: DynamicModule = { module: AppnestSdkModule, global: true, providers, exports: providers.map((p) => p.provide as never) };
+  const features = pluginFeatures(backend.modules);
   const root: DynamicModule = {
     module: PluginCellRootModule,
-    imports: [sdk, ScheduleModule.forRoot(), EventEmitterModule.forRoot({ wildcard: false }), backend.moduleClass as Type<unknown>],
+    imports: [
+      sdk,
+      ...(features.schedule ? [ScheduleModule.forRoot()] : []),
+      ...(features.events ? [EventEmitterModule.forRoot({ wildcard: false })] : []),
+      backend.moduleClass as Type<unknown>,
+    ],
   };
   const server = express();
   server.disable('x-powered-by');

@@ -41,7 +41,12 @@ export class PluginCell {
 
   /** Scheduled tasks of this plugin, as `<id>:<name>`. */
   tasks(): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
-    const registry = this.app.get(SchedulerRegistry);
+    let registry: SchedulerRegistry;
+    try {
+      registry = this.app.get(SchedulerRegistry, { strict: false });
+    } catch {
+      return [];
+    }
     return [
       ...[...registry.getCronJobs().keys()].map((name) => ({ name, kind: 'cron' as const })),
       ...registry.getIntervals().map((name) => ({ name, kind: 'interval' as const })),
@@ -51,7 +56,12 @@ export class PluginCell {
 
   /** Delivers a host event to the plugin's @OnEvent handlers, each on its own: one failure never blocks another. */
   async emit(event: string, payload: unknown, logger: HostLogger): Promise<void> {
-    const emitter = this.app.get(EventEmitter2);
+    let emitter: EventEmitter2;
+    try {
+      emitter = this.app.get(EventEmitter2, { strict: false });
+    } catch {
+      return;
+    }
     await Promise.all(
       emitter.listeners(event).map(async (listener) => {
         try {

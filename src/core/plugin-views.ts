@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { frontendErrorOf, listFrontends } from '../frontend/frontend-list';
 import type { MigrationStatus, PluginMigrator } from '../migrate/plugin-migrator';
 import { maskSecrets } from '../settings/setting-secrets';
 import type { AppnestHost } from './appnest-host';
@@ -40,6 +40,7 @@ export class PluginViews {
       error: runtime.error ? { code: runtime.error.code, message: runtime.error.message, hint: runtime.error.hint ?? null } : null,
       backend: !!d?.backendEntry,
       frontend: !!d?.manifestPath,
+      frontendError: frontendErrorOf(runtime),
       dependsOn: descriptor.dependsOn ?? {},
       conflictsWith: descriptor.conflictsWith ?? [],
       settingsSchema: descriptor.settings ?? [],
@@ -62,22 +63,8 @@ export class PluginViews {
     return { status: 'ok', instance: this.host.instanceId, activePlugins: this.host.activator.cells.size, plugins };
   }
 
-  /** The SPA's list: active plugins with a frontend, their entry and CSS. */
+  /** The SPA's list: active plugins with a valid frontend manifest, their entry and CSS. */
   frontends() {
-    const out: { id: string; name: string; version: string; entry: string; cssEntries: string[] }[] = [];
-    for (const r of [...this.host.runtimes.values()].sort((a, b) => a.id.localeCompare(b.id))) {
-      const d = r.discovered;
-      if (r.state !== 'active' || !d?.manifestPath) continue;
-      try {
-        const manifest = JSON.parse(readFileSync(d.manifestPath, 'utf8')) as Record<string, { file: string; isEntry?: boolean; css?: string[] }>;
-        const entry = Object.values(manifest).find((chunk) => chunk.isEntry);
-        if (!entry) continue;
-        const base = `/api/plugins/assets/${r.id}/`;
-        out.push({ id: r.id, name: d.name, version: d.version, entry: base + entry.file, cssEntries: (entry.css ?? []).map((c) => base + c) });
-      } catch {
-        continue;
-      }
-    }
-    return out;
+    return listFrontends(this.host.runtimes.values());
   }
 }

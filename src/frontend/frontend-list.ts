@@ -1,0 +1,32 @@
+import type { PluginRuntime } from '../core/plugin-runtime';
+import { manifestReader } from './manifest-reader';
+
+/** One entry of `GET /api/plugins`: what the SPA needs to load a plugin's frontend. */
+export interface FrontendListing {
+  id: string;
+  name: string;
+  version: string;
+  entry: string;
+  cssEntries: string[];
+}
+
+export const assetBase = (pluginId: string): string => `/api/plugins/assets/${pluginId}/`;
+
+/** Active plugins whose manifest is valid, by id; a plugin with an invalid manifest is skipped. */
+export function listFrontends(runtimes: Iterable<PluginRuntime>): FrontendListing[] {
+  const out: FrontendListing[] = [];
+  for (const runtime of [...runtimes].sort((a, b) => a.id.localeCompare(b.id))) {
+    const plugin = runtime.discovered;
+    if (runtime.state !== 'active' || !plugin) continue;
+    const manifest = manifestReader.read(plugin)?.manifest;
+    if (!manifest) continue;
+    const base = assetBase(runtime.id);
+    out.push({ id: runtime.id, name: plugin.name, version: plugin.version, entry: base + manifest.entry, cssEntries: manifest.css.map((file) => base + file) });
+  }
+  return out;
+}
+
+/** For the admin view (`frontendError`): why a plugin's frontend manifest is unusable, or null. */
+export function frontendErrorOf(runtime: PluginRuntime): string | null {
+  return manifestReader.frontendError(runtime.discovered);
+}

@@ -1,0 +1,74 @@
+import { ApiError, createApiClient, type ApiErrorBody } from '@appnest/frontend';
+import { session } from '../session';
+
+export interface SettingField {
+  id: string;
+  label: string;
+  type: 'boolean' | 'number' | 'string' | 'text' | 'select' | 'secret';
+  default?: unknown;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  options?: { value: string; label: string }[];
+  helpText?: string;
+}
+
+export interface PluginAction {
+  id: string;
+  label: string;
+  description?: string;
+  confirm?: { title: string; message: string };
+}
+
+/** One plugin as GET /api/admin/plugins describes it. */
+export interface AdminPlugin {
+  id: string;
+  name: string;
+  version: string;
+  description: string | null;
+  state: string;
+  enabled: boolean;
+  everEnabled: boolean;
+  error: { code: string; message: string; hint: string | null } | null;
+  frontendError?: string | null;
+  backend: boolean;
+  frontend: boolean;
+  settingsSchema: SettingField[];
+  settings: Record<string, unknown>;
+  actions: PluginAction[];
+  routes: { method: string; path: string }[];
+  migrations?: { applied: unknown[]; pending: unknown[]; error?: string };
+}
+
+export const SECRET_MASK = '********';
+export const adminApi = createApiClient('/api/admin', session.token);
+
+/** Uploads a plugin zip (multipart field `file`), reporting upload progress from 0 to 1. */
+export function uploadPluginArchive(file: File, overwrite: boolean, onProgress: (fraction: number) => void): Promise<AdminPlugin> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/admin/plugins/import${overwrite ? '?overwrite=true' : ''}`);
+    xhr.setRequestHeader('authorization', `Bearer ${session.token() ?? ''}`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { message: xhr.responseText || xhr.statusText };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(body as AdminPlugin);
+      } else reject(new ApiError(xhr.status, { statusCode: xhr.status, ...(body as ApiErrorBody) }));
+    };
+    xhr.onerror = () => reject(new Error('The upload failed: the server could not be reached.'));
+    const form = new FormData();
+    if (overwrite) form.append('overwrite', 'true');
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
