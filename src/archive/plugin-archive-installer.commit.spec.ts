@@ -201,13 +201,17 @@ describe('PluginArchiveInstaller', () => {
       last = now;
     }, 2);
 
+    const started = performance.now();
     try {
       const installed = await (await installer.stage(zip, 'big.zip')).commit({ overwrite: false });
       expect(readdirSync(join(installed.dir, 'assets'))).toHaveLength(20);
     } finally {
       clearInterval(ticker);
     }
+    const elapsed = performance.now() - started;
 
-    expect(longestPause).toBeLessThan(100);
+    // Relative to the whole install, so a loaded machine does not make it flaky: a blocking
+    // extraction pauses the loop for about all of it, a yielding one for a small part of it.
+    expect(longestPause).toBeLessThan(Math.max(100, elapsed / 4));
   });
 });

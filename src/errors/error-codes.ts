@@ -57,6 +57,10 @@ export const ERROR_CODES = {
   PLG_EXTENSION_DUPLICATE: { status: 409, summary: 'An extension point is already declared by another plugin or the host.' },
   PLG_ACTION_NOT_FOUND: { status: 404, summary: 'A plugin has no action with that id (in plugin.json and marked with @Action).' },
   PLG_RATE_LIMITED: { status: 429, summary: 'Too many plugin imports from one address in a short time.' },
+  PLG_DESCRIPTOR_MISSING: { status: 400, summary: 'A plugin folder has no plugin.json (a legacy plugin: id from the folder, version 0.0.0); reported by appnest doctor as a warning.' },
+  PLG_TABLE_PREFIX: { status: 400, summary: 'An entity table does not start with the plugin id; reported by appnest doctor as a warning.' },
+  PLG_MIGRATION_NAME: { status: 400, summary: 'A migration file name does not start with a timestamp; reported by appnest doctor as a warning.' },
+  PLG_MANIFEST_INVALID: { status: 400, summary: 'A frontend manifest is not JSON, has no entry, or lists a file that is missing or outside the frontend folder.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

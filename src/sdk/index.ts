@@ -17,3 +17,4 @@ export type {
   ActionDescriptor,
   SettingOption,
 } from '../discovery/plugin-descriptor';
+export type { TestHost, TestHostOptions, TestResponse } from './testing';

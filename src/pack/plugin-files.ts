@@ -1,0 +1,31 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Dot entries a plugin ships; every other one (.git, .env, .DS_Store, ...) stays home. */
+const KEPT_DOT_ENTRIES = new Set(['.vite']);
+
+/** true for entries that never belong in a plugin archive: node_modules, dot entries but `.vite`, zips. */
+export function isNeverShipped(name: string, isDirectory: boolean): boolean {
+  if (name === 'node_modules') return true;
+  if (name.startsWith('.') && !KEPT_DOT_ENTRIES.has(name)) return true;
+  return !isDirectory && name.toLowerCase().endsWith('.zip');
+}
+
+/**
+ * The files of a plugin folder, as sorted `/`-separated paths relative to it, without what is
+ * never shipped and without what `skip` leaves out (given the relative path).
+ */
+export function listPluginFiles(dir: string, skip: (path: string, isDirectory: boolean) => boolean = () => false): string[] {
+  const files: string[] = [];
+  const walk = (folder: string, prefix: string): void => {
+    for (const name of readdirSync(folder).sort()) {
+      const isDirectory = statSync(join(folder, name)).isDirectory();
+      const path = `${prefix}${name}`;
+      if (isNeverShipped(name, isDirectory) || skip(path, isDirectory)) continue;
+      if (isDirectory) walk(join(folder, name), `${path}/`);
+      else files.push(path);
+    }
+  };
+  walk(dir, '');
+  return files;
+}

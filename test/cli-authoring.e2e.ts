@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AdmZip from 'adm-zip';
+import { describeDb } from './support/test-database';
+import { runCli } from './support/processes';
+import { ADMIN_TOKEN, FIXTURES, TestSandbox } from './support/test-host';
+
+describeDb('appnest new, test and pack', () => {
+  let sandbox: TestSandbox;
+  let work: string;
+  let env: Record<string, string | undefined>;
+  beforeEach(async () => {
+    sandbox = await TestSandbox.create();
+    work = mkdtempSync(join(tmpdir(), 'appnest-author-'));
+    const config = sandbox.config();
+    env = {
+      APPNEST_DATA_DIR: config.dataDir,
+      APPNEST_PLUGINS_DIR: config.pluginsDir,
+      APPNEST_FRONTEND_PLUGINS_DIR: config.frontendPluginsDir,
+      APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
+      DATABASE_URL: config.databaseUrl ?? '',
+      APPNEST_LOG_LEVEL: 'warn',
+    };
+  });
+  afterEach(async () => {
+    await sandbox.dispose();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('scaffolds a plugin in a folder outside the repository whose generated test passes as generated', async () => {
+    const created = await runCli(['new', 'demo', '--frontend', '--dir', work], env, work);
+    expect(created.code).toBe(0);
+    const dir = join(work, 'demo');
+    for (const file of ['plugin.json', 'app.module.ts', 'demo.controller.ts', 'demo.service.ts', 'demo-item.entity.ts', 'demo.tasks.ts', 'test/demo.test.ts', 'web/vite.config.mts', 'frontend/manifest.json']) {
+      expect(existsSync(join(dir, file))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'demo-item.entity.ts'), 'utf8')).toContain("@Entity({ name: 'demo_item' })");
+    expect(readFileSync(join(dir, 'web/vite.config.mts'), 'utf8')).toMatch(/manifest: true[\s\S]*external: \['vue', '@appnest\/frontend'\]/);
+
+    const tested = await runCli(['test'], env, dir);
+    expect(tested.stderr).toBe('');
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(/pass 4\b/);
+    expect(tested.stdout).toMatch(/^PASS demo \(test\/demo\.test\.ts\)$/m);
+
+    writeFileSync(join(dir, 'demo.service.ts'), readFileSync(join(dir, 'demo.service.ts'), 'utf8').replace("order: { createdAt: 'DESC' }", "order: { createdAt: 'DESC' }, take: 0"));
+    const broken = await runCli(['test', dir], env, work);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/fail 1\b/);
+    expect(broken.stdout).toMatch(/^FAIL demo/m);
+  });
+
+  it('packs a precompiled zip that install accepts; enabled, it serves its route and its page', async () => {
+    expect((await runCli(['new', 'demo', '--frontend', '--dir', work], env, work)).code).toBe(0);
+    const zipFile = join(work, 'demo.zip');
+    const packed = await runCli(['pack', join(work, 'demo'), '-o', zipFile], env, work);
+    expect(packed.code).toBe(0);
+    const sha = /^sha256 ([0-9a-f]{64})$/m.exec(packed.stdout)?.[1];
+    expect(sha).toBe(createHash('sha256').update(readFileSync(zipFile)).digest('hex'));
+    const names = new AdmZip(zipFile).getEntries().map((e) => e.entryName);
+    expect(names).toEqual(expect.arrayContaining(['demo/app.module.js', 'demo/demo.controller.js', 'demo/plugin.json', 'demo/frontend/manifest.json', 'demo/frontend/assets/main.js']));
+    expect(names.some((n) => /^demo\/migrations\/\d+-create-demo-item\.js$/.test(n))).toBe(true);
+    expect(names.filter((n) => n.endsWith('.ts') || n.startsWith('demo/web/') || n.startsWith('demo/test/'))).toEqual([]);
+
+    await sandbox.start();
+    const installed = await runCli(['install', zipFile], env);
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toMatch(/^Installed demo 0\.1\.0: installed\nsha256 [0-9a-f]{64}$/m);
+    expect((await runCli(['enable', 'demo', '--accept-risk'], env)).stdout).toContain('demo 0.1.0: active');
+
+    expect((await sandbox.request('POST', '/api/plugins/demo/items', { title: 'From the zip' })).status).toBe(201);
+    expect((await sandbox.request('GET', '/api/plugins/demo/items')).body).toEqual([expect.objectContaining({ title: 'From the zip' })]);
+    const listed = (await sandbox.request('GET', '/api/plugins', undefined, null)).body as { id: string; entry: string }[];
+    const demo = listed.find((p) => p.id === 'demo');
+    expect(demo?.entry).toBe('/api/plugins/assets/demo/assets/main.js');
+    const entry = await fetch(sandbox.host!.url + demo!.entry);
+    expect(entry.status).toBe(200);
+    expect(await entry.text()).toContain('definePlugin');
+  });
+
+  it('refuses a bad id, an existing folder and a broken plugin with a code and a hint', async () => {
+    const badId = await runCli(['new', 'Demo!', '--dir', work], env, work);
+    expect(badId.code).toBe(1);
+    expect(badId.stderr).toMatch(/^PLG_INVALID_ID: .*'Demo!'/m);
+    expect(badId.stderr).toMatch(/^hint: /m);
+    expect((await runCli(['new', 'demo', '--dir', work], env, work)).code).toBe(0);
+    const again = await runCli(['new', 'demo', '--dir', work], env, work);
+    expect(again.stderr).toMatch(/^PLG_BAD_REQUEST: Cannot create plugin 'demo': .* already exists/m);
+    const broken = await runCli(['pack', join(FIXTURES, 'doctor-bad-descriptor'), '-o', join(work, 'x.zip')], env, work);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^PLG_INVALID_DESCRIPTOR: /m);
+    expect(existsSync(join(work, 'x.zip'))).toBe(false);
+    const noTests = await runCli(['test', join(FIXTURES, 'echo')], env, work);
+    expect(noTests.code).toBe(1);
+    expect(noTests.stderr).toMatch(/^PLG_BAD_REQUEST: No plugin test files/m);
+  });
+});
