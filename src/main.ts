@@ -4,6 +4,8 @@ import { AppnestHost } from './core/appnest-host';
 import { PluginError } from './errors/plugin-error';
 
 async function main(): Promise<void> {
+  // Plugin code is compiled with inline source maps: stack traces then point at the plugin's TypeScript lines.
+  process.setSourceMapsEnabled(true);
   const host = await AppnestHost.start(loadConfig());
   let stopping = false;
   const stop = (signal: string) => {

@@ -59,7 +59,9 @@ export class PluginCodeLoader {
     const code = this.compiler.compile(file, this.pluginId);
     const module = { exports: {} as unknown, id: file, filename: file };
     const localRequire = (request: string): unknown => this.require(request, dirname(file));
-    const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', `${code}\n//# sourceURL=${file}`);
+    // Indirect eval runs in the host's own realm (one Reflect, one set of intrinsics); the wrapper
+    // shares the first line with the code, as Node's own CommonJS wrapper does, so lines map 1:1.
+    const evaluate = (0, eval)(`(function (exports, require, module, __filename, __dirname) {${code}\n})\n//# sourceURL=${file}`) as Function;
     evaluate.call(module.exports, module.exports, localRequire, module, file, dirname(file));
     record.exports = module.exports;
     this.collectClasses(module.exports);

@@ -1,20 +1,23 @@
 /**
  * appnest: the one public entry for plugin authors. `import { ... } from 'appnest'` in plugin
- * code always resolves to the running host's copy.
+ * code always resolves to the running host's copy. Test helpers live in `appnest/testing`.
  */
+
+/** Facts about the host: plugin API version, database kind, instance id. Injectable. */
 export { HostInfo } from './host-info';
-export { Action, ACTION_METADATA, type ActionContext } from './action.decorator';
+/** `@Action('id')` marks a provider method as a plugin.json action; it receives `(params, ActionContext)`. */
+export { Action, type ActionContext } from './action.decorator';
+/** The plugin's current settings, defaults merged, live after an admin saves them. Injectable. */
 export { PluginSettings } from './plugin-settings';
-export type { SettingsSource } from './plugin-settings';
+/** Host events (`host.ready`, `plugin.enabled`, ...) for `@OnEvent`, and a service to emit events to every active plugin. */
 export { HostEvents, HOST_EVENTS, type PluginEventPayload } from './host-events';
+/** Extension points: declare with required members, contribute (or `@Extension('point')`), list the live implementations. */
 export { Extension, EXTENSION_POINTS, type ExtensionPoints, type ExtensionPointSpec, type Contribution } from './extension-points';
+/** Imports what a dependency's root module exports, as its running instances. */
 export { usePluginModule } from './plugin-module';
+/** Opts a scheduled method out of once-per-cluster runs. */
 export { PerInstance } from './per-instance.decorator';
-export type {
-  PluginDescriptor,
-  SettingDescriptor,
-  SettingType,
-  ActionDescriptor,
-  SettingOption,
-} from '../discovery/plugin-descriptor';
+/** The plugin.json types. */
+export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
+/** Types of `startTestHost` from `appnest/testing`. */
 export type { TestHost, TestHostOptions, TestResponse } from './testing';
