@@ -1,6 +1,5 @@
 import { execSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { TempDatabase } from '../../src/sdk/testing-database';
 
 export const POSTGRES_ADMIN_URL = process.env.APPNEST_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -37,19 +36,6 @@ export const describeDb: jest.Describe = available ? describe : describe.skip;
 
 /** A fresh, empty PostgreSQL database for one test; `drop()` removes it. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `appnest_t_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  return {
-    url,
-    drop: async () => {
-      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  const db = await TempDatabase.create(POSTGRES_ADMIN_URL);
+  return { url: db.url, drop: () => db.drop() };
 }

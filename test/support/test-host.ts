@@ -1,8 +1,9 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostConfig } from '../../src/config/host-config';
 import { AppnestHost } from '../../src/core/appnest-host';
+import { seedEmbeddedDatabase } from '../../src/sdk/testing-database';
 import { createPostgresDatabase, TEST_DB } from './test-database';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -40,8 +41,7 @@ export class TestSandbox {
       sandbox.databaseUrl = db.url;
       sandbox.dropDatabase = db.drop;
     } else {
-      const template = process.env.APPNEST_TEST_PGLITE_TEMPLATE ?? pgliteTemplate();
-      if (template && existsSync(template)) cpSync(template, join(sandbox.dataDir, 'pgdata'), { recursive: true });
+      await seedEmbeddedDatabase(join(sandbox.dataDir, 'pgdata'));
     }
     return sandbox;
   }
@@ -106,9 +106,4 @@ export class TestSandbox {
     await this.dropDatabase?.();
     rmSync(this.root, { recursive: true, force: true });
   }
-}
-
-function pgliteTemplate(): string {
-  const version = require('../../node_modules/@electric-sql/pglite/package.json').version as string;
-  return join(__dirname, '../../node_modules/.cache/appnest-test', `pglite-${version}`);
 }
