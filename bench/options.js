@@ -1,0 +1,49 @@
+'use strict';
+// Bench options from the command line and the environment.
+//   --quick        short smoke run (N = 1, 20; 2 runs; seconds instead of a minute of load)
+//   --keep         keep the temporary folder (plugins, static app, data folders) for inspection
+//   BENCH_N        comma list of plugin counts (default 1,20,100; quick 1,20)
+//   BENCH_RUNS     runs per measurement, the median is reported (default 5; quick 2)
+//   BENCH_DB       comma list of database kinds: postgres, pglite (default both)
+//   BENCH_HOST_NODE_ARGS  extra node flags for the appnest host (e.g. --cpu-prof)
+
+function list(value, fallback) {
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+}
+
+function parseOptions(argv = process.argv.slice(2), env = process.env) {
+  const quick = argv.includes('--quick');
+  const unknown = argv.filter((a) => !['--quick', '--keep'].includes(a));
+  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick and/or --keep.`);
+  const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100']).map(Number).sort((a, b) => a - b);
+  if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`BENCH_N must list whole numbers from 1 to 999, got '${env.BENCH_N}'.`);
+  const runs = Number(env.BENCH_RUNS || (quick ? 2 : 5));
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS must be a positive whole number, got '${env.BENCH_RUNS}'.`);
+  const dbs = list(env.BENCH_DB, ['postgres', 'pglite']);
+  if (dbs.some((d) => !['postgres', 'pglite'].includes(d))) throw new Error(`BENCH_DB must list postgres and/or pglite, got '${env.BENCH_DB}'.`);
+  const maxN = ns[ns.length - 1];
+  const lifecycleNs = ns.filter((n) => n >= 20).length ? ns.filter((n) => n >= 20) : [maxN];
+  return {
+    quick,
+    keep: argv.includes('--keep'),
+    ns,
+    runs,
+    dbs,
+    connections: 10,
+    // Short alternating load runs pair better on a noisy machine than long ones. Per side, load
+    // totals 2 routes * (warmup + loadRuns * loadSeconds): 64 s by default, "about a minute".
+    loadRuns: quick ? runs : runs * 2,
+    loadSeconds: quick ? 2 : 3,
+    warmupSeconds: quick ? 0 : 2,
+    assetSeconds: quick ? 2 : 3,
+    loadedCycles: quick ? 3 : 20,
+    memoryCycles: quick ? 10 : 50,
+    loadN: maxN,
+    lifecycleNs,
+    memoryN: maxN,
+    importN: lifecycleNs.includes(20) ? 20 : maxN,
+    targetN: maxN,
+  };
+}
+
+module.exports = { parseOptions };
