@@ -1,4 +1,4 @@
-import AdmZip from 'adm-zip';
+import type AdmZip from 'adm-zip';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -36,7 +36,9 @@ function corrupt(archive: string, entry: string | undefined, problem: string, ca
 function openZip(buffer: Buffer, archive: string, limits: ArchiveLimits): AdmZip.IZipEntry[] {
   let zip: AdmZip;
   try {
-    zip = new AdmZip(buffer);
+    // Loaded on first use: most starts never read an archive.
+    const AdmZipClass = require('adm-zip') as typeof AdmZip;
+    zip = new AdmZipClass(buffer);
   } catch (err) {
     throw corrupt(archive, undefined, `is not a readable zip: ${(err as Error).message}.`, err);
   }

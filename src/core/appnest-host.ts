@@ -401,9 +401,10 @@ export class AppnestHost {
     for (const { dir, error } of scan.rejected) this.logger.warn(`${error.code}: ${error.message} (${dir})`);
     const changed: string[] = [];
     const seen = new Set<string>();
+    const records = await this.store.ensureAll(scan.plugins.map((d) => ({ id: d.id, version: d.version })));
     for (const discovered of scan.plugins) {
       seen.add(discovered.id);
-      const record = await this.store.ensure(discovered.id, discovered.version);
+      const record = records.get(discovered.id)!;
       if (record.version !== discovered.version) {
         await this.store.update(discovered.id, { version: discovered.version });
         record.version = discovered.version;
@@ -415,7 +416,7 @@ export class AppnestHost {
       this.runtimes.set(discovered.id, { ...existing, id: discovered.id, discovered, record, fingerprint, state: existing?.state ?? 'installed' });
     }
     const removed: string[] = [];
-    for (const record of await this.store.all()) {
+    for (const record of records.values()) {
       if (seen.has(record.id)) continue;
       const existing = this.runtimes.get(record.id);
       if (existing?.discovered) removed.push(record.id);

@@ -77,14 +77,14 @@ export class PluginActivator {
       if (!old || runtime.loadedFingerprint === runtime.fingerprint || !runtime.discovered?.backendEntry) continue;
       const began = Date.now();
       try {
-        await this.prepare(runtime);
+        await this.prepare(runtime, this.tableOwners(id));
         const oldEntities = old.backend.entities.map((e) => e.target);
-        await this.deps.db.dataSource.setPluginEntities(id, [...oldEntities, ...runtime.backend!.entities.map((e) => e.target)]);
+        await this.deps.db.dataSource.setPluginEntities(new Map([[id, [...oldEntities, ...runtime.backend!.entities.map((e) => e.target)]]]));
         this.deps.cellContext.extensions.remove(id);
         const next = await startPluginCell(this.deps.cellContext, id, runtime.backend!, old.dependencies);
         this.cells.set(id, next);
         await old.stop(this.deps.drainTimeoutMs, this.deps.logger);
-        await this.deps.db.dataSource.setPluginEntities(id, runtime.backend!.entities.map((e) => e.target));
+        await this.deps.db.dataSource.setPluginEntities(new Map([[id, runtime.backend!.entities.map((e) => e.target)]]));
         runtime.reloadError = undefined;
         replaced.push(id);
         this.deps.logger.info(`Plugin '${id}' reloaded in ${Date.now() - began} ms`);
@@ -92,7 +92,7 @@ export class PluginActivator {
         runtime.backend = old.backend;
         runtime.loadedFingerprint = runtime.fingerprint;
         contributeExtensions(this.deps.cellContext.extensions, id, old.app, old.backend.modules);
-        await this.deps.db.dataSource.setPluginEntities(id, old.backend.entities.map((e) => e.target));
+        await this.deps.db.dataSource.setPluginEntities(new Map([[id, old.backend.entities.map((e) => e.target)]]));
         runtime.reloadError = toPluginError(err, 'PLG_START_FAILED', id, 'could not reload');
         this.deps.logger.error(`${runtime.reloadError.code}: ${runtime.reloadError.message} (the previous version keeps serving)`);
       }
@@ -122,53 +122,70 @@ export class PluginActivator {
     this.cells.delete(id);
     this.deps.cellContext.extensions.remove(id);
     await cell.stop(this.deps.drainTimeoutMs, this.deps.logger);
-    await this.deps.db.dataSource.setPluginEntities(id, []);
+    await this.deps.db.dataSource.setPluginEntities(new Map([[id, []]]));
     this.deps.logger.info(`Plugin '${id}' stopped`);
   }
 
-  /** Starts the plugins of `order` that have no cell; returns true when one newly failed. */
+  /**
+   * Starts the plugins of `order` that have no cell; returns true when one newly failed. All of
+   * them are loaded and migrated first, so the shared DataSource rebuilds its metadata once.
+   */
   private async startMissing(order: string[], failures: Map<string, PluginError>, started: string[]): Promise<boolean> {
-    for (const id of order) {
-      const runtime = this.runtimes.get(id)!;
-      if (this.cells.has(id) || !runtime.discovered?.backendEntry) continue;
-      const began = Date.now();
+    const batch = order.filter((id) => !this.cells.has(id) && this.runtimes.get(id)!.discovered?.backendEntry);
+    if (batch.length === 0) return false;
+    const tables = this.tableOwners();
+    const ledger = await this.deps.migrator.appliedByPlugin();
+    const migrated = new Map<string, number>();
+    for (const id of batch) {
       try {
-        const migrated = await this.prepare(runtime);
-        const dependencies = new Map(Object.keys(runtime.discovered.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
-        await this.deps.db.dataSource.setPluginEntities(id, runtime.backend!.entities.map((e) => e.target));
-        try {
-          this.cells.set(id, await startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies));
-        } catch (err) {
-          await this.deps.db.dataSource.setPluginEntities(id, []);
-          throw err;
-        }
-        started.push(id);
-        const b = runtime.backend!;
-        const tasks = this.cells.get(id)!.tasks().length;
-        this.deps.logger.info(
-          `Plugin '${id}' active in ${Date.now() - began} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated} migration(s) applied, ${tasks} task(s)`,
-        );
+        migrated.set(id, await this.prepare(this.runtimes.get(id)!, tables, ledger));
       } catch (err) {
         failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
         return true;
       }
     }
+    await this.deps.db.dataSource.setPluginEntities(new Map(batch.map((id) => [id, this.runtimes.get(id)!.backend!.entities.map((e) => e.target)])));
+    for (const [index, id] of batch.entries()) {
+      const runtime = this.runtimes.get(id)!;
+      const began = Date.now();
+      try {
+        const dependencies = new Map(Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
+        this.cells.set(id, await startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies));
+      } catch (err) {
+        await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).map((rest) => [rest, []])));
+        failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
+        return true;
+      }
+      started.push(id);
+      const b = runtime.backend!;
+      this.deps.logger.info(
+        `Plugin '${id}' active in ${Date.now() - began} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated.get(id)} migration(s) applied, ${this.cells.get(id)!.tasks().length} task(s)`,
+      );
+    }
     return false;
   }
 
-  /** Loads the plugin's code when it is new or changed, checks its tables, applies its migrations. */
-  private async prepare(runtime: PluginRuntime): Promise<number> {
+  /** Which plugin (or the host) owns each table, among what runs now. */
+  private tableOwners(except?: string): Map<string, string> {
+    const owners = new Map<string, string>(HOST_ENTITIES.map((e) => [this.deps.db.dataSource.getMetadata(e).tableName, 'the host']));
+    for (const [id, cell] of this.cells) if (id !== except) for (const { table } of cell.backend.entities) owners.set(table, id);
+    return owners;
+  }
+
+  /**
+   * Loads the plugin's code when it is new or changed, claims its tables in `tables`, and applies
+   * its pending migrations (the migration lock is taken only when the ledger shows some).
+   */
+  private async prepare(runtime: PluginRuntime, tables: Map<string, string>, ledger?: Map<string, Set<string>>): Promise<number> {
     const plugin = runtime.discovered!;
     if (!runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint) {
       runtime.backend = this.deps.loader.loadBackend(plugin);
       runtime.loadedFingerprint = runtime.fingerprint;
       registerOwnedClasses(plugin.id, runtime.backend.code.ownClasses);
     }
-    const owners = new Map<string, string>(HOST_ENTITIES.map((e) => [this.deps.db.dataSource.getMetadata(e).tableName, 'the host']));
-    for (const [id, cell] of this.cells) for (const { table } of cell.backend.entities) owners.set(table, id);
     const prefix = plugin.id.replace(/-/g, '_');
     for (const { table } of runtime.backend.entities) {
-      const owner = owners.get(table);
+      const owner = tables.get(table);
       if (owner && owner !== plugin.id) {
         const ownerName = owner === 'the host' ? 'the host' : `plugin '${owner}'`;
         throw new PluginError('PLG_TABLE_CONFLICT', `Plugin '${plugin.id}' declares table '${table}', which ${ownerName} already owns.`, {
@@ -179,8 +196,9 @@ export class PluginActivator {
       }
       if (!table.startsWith(prefix)) this.deps.logger.debug(`Plugin '${plugin.id}': table '${table}' is not prefixed with the plugin id.`);
     }
+    for (const { table } of runtime.backend.entities) tables.set(table, plugin.id);
     if (runtime.migratedFingerprint === runtime.fingerprint) return 0;
-    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code);
+    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code, ledger?.get(plugin.id) ?? (ledger ? new Set() : undefined));
     runtime.migratedFingerprint = runtime.fingerprint;
     return applied.length;
   }

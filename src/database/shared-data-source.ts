@@ -14,10 +14,16 @@ export class SharedDataSource extends DataSource {
     this.setOptions({ entities });
   }
 
-  async setPluginEntities(pluginId: string, entities: Function[]): Promise<void> {
-    if (entities.length === 0 && !this.pluginEntities.has(pluginId)) return;
-    if (entities.length) this.pluginEntities.set(pluginId, entities);
-    else this.pluginEntities.delete(pluginId);
+  /** Sets the entities of several plugins (an empty list removes a plugin's) with one metadata rebuild. */
+  async setPluginEntities(changes: Map<string, Function[]>): Promise<void> {
+    let changed = false;
+    for (const [pluginId, entities] of changes) {
+      if (entities.length === 0 && !this.pluginEntities.has(pluginId)) continue;
+      changed = true;
+      if (entities.length) this.pluginEntities.set(pluginId, entities);
+      else this.pluginEntities.delete(pluginId);
+    }
+    if (!changed) return;
     this.setOptions({ entities: [...this.hostEntities, ...[...this.pluginEntities.values()].flat()] });
     await this.buildMetadatas();
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { transformSync, version as swcVersion, type Options } from '@swc/core';
+import type { Options } from '@swc/core';
 import { PluginError } from '../errors/plugin-error';
 
 const SWC_OPTIONS: Options = {
@@ -15,7 +15,9 @@ const SWC_OPTIONS: Options = {
   swcrc: false,
   configFile: false,
 };
-const OPTIONS_FINGERPRINT = createHash('sha256').update(`${swcVersion}:${JSON.stringify(SWC_OPTIONS)}`).digest('hex').slice(0, 12);
+// swc is loaded on the first cache miss only: a warm start compiles nothing and should not pay for it.
+const SWC_VERSION = (require('@swc/core/package.json') as { version: string }).version;
+const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}`).digest('hex').slice(0, 12);
 
 /**
  * Compiles plugin TypeScript (and ESM JavaScript) to CommonJS with decorator metadata, one file at
@@ -40,6 +42,7 @@ export class PluginCompiler {
     const typescript = ext === '.ts' || ext === '.mts' || ext === '.cts' || ext === '.tsx';
     let code: string;
     try {
+      const { transformSync } = require('@swc/core') as typeof import('@swc/core');
       code = transformSync(source, {
         ...SWC_OPTIONS,
         filename: file,

@@ -35,10 +35,22 @@ export class PluginMigrator {
     return summarise(files, rows);
   }
 
-  /** Applies pending migrations; returns the names applied. */
-  async migrate(plugin: DiscoveredPlugin, code: PluginCodeLoader): Promise<string[]> {
+  /** Every applied migration name, by plugin: one query, to skip the lock for plugins with nothing pending. */
+  async appliedByPlugin(): Promise<Map<string, Set<string>>> {
+    const rows: { plugin_id: string; name: string }[] = await this.db.dataSource.query('SELECT plugin_id, name FROM appnest_plugin_migrations');
+    const out = new Map<string, Set<string>>();
+    for (const row of rows) out.set(row.plugin_id, (out.get(row.plugin_id) ?? new Set()).add(row.name));
+    return out;
+  }
+
+  /**
+   * Applies pending migrations; returns the names applied. With `applied` (from appliedByPlugin()), a
+   * plugin with nothing pending returns at once; the lock is taken only when there is work.
+   */
+  async migrate(plugin: DiscoveredPlugin, code: PluginCodeLoader, applied?: Set<string>): Promise<string[]> {
     const files = listMigrationFiles(plugin);
     if (files.length === 0) return [];
+    if (applied && files.every((f) => applied.has(f.name))) return [];
     return this.db.withMigrationLock(async (runner) => {
       const rows = await this.ledger(runner, plugin.id);
       const applied = new Map(rows.map((r) => [r.name, r]));
