@@ -1,4 +1,5 @@
-import { isBoolean, isIn, isNumber, isString, max, maxLength, min, minLength } from 'class-validator';
+/** class-validator, loaded on the first settings save rather than at every start. */
+const validators = (): typeof import('class-validator') => require('class-validator');
 import type { SettingDescriptor, SettingType } from '../discovery/plugin-descriptor';
 import { PluginError } from '../errors/plugin-error';
 import { isBlank, isRecord } from './setting-values';
@@ -12,17 +13,17 @@ export interface SettingError {
 type Rule = (value: unknown, setting: SettingDescriptor) => string | undefined;
 
 const textRules: Rule[] = [
-  (v) => (isString(v) ? undefined : 'must be a string'),
-  (v, s) => (s.min !== undefined && !minLength(v, s.min) ? `must be at least ${s.min} characters long` : undefined),
-  (v, s) => (s.max !== undefined && !maxLength(v, s.max) ? `must be at most ${s.max} characters long` : undefined),
+  (v) => (validators().isString(v) ? undefined : 'must be a string'),
+  (v, s) => (s.min !== undefined && !validators().minLength(v, s.min) ? `must be at least ${s.min} characters long` : undefined),
+  (v, s) => (s.max !== undefined && !validators().maxLength(v, s.max) ? `must be at most ${s.max} characters long` : undefined),
 ];
 
 const RULES: Record<SettingType, Rule[]> = {
-  boolean: [(v) => (isBoolean(v) ? undefined : 'must be true or false')],
+  boolean: [(v) => (validators().isBoolean(v) ? undefined : 'must be true or false')],
   number: [
-    (v) => (isNumber(v, { allowNaN: false, allowInfinity: false }) ? undefined : 'must be a number'),
-    (v, s) => (s.min !== undefined && !min(v, s.min) ? `must be at least ${s.min}` : undefined),
-    (v, s) => (s.max !== undefined && !max(v, s.max) ? `must be at most ${s.max}` : undefined),
+    (v) => (validators().isNumber(v, { allowNaN: false, allowInfinity: false }) ? undefined : 'must be a number'),
+    (v, s) => (s.min !== undefined && !validators().min(v, s.min) ? `must be at least ${s.min}` : undefined),
+    (v, s) => (s.max !== undefined && !validators().max(v, s.max) ? `must be at most ${s.max}` : undefined),
   ],
   string: textRules,
   text: textRules,
@@ -30,7 +31,7 @@ const RULES: Record<SettingType, Rule[]> = {
   select: [
     (v, s) => {
       const values = (s.options ?? []).map((o) => o.value);
-      return isIn(v, values) ? undefined : `must be one of ${values.map((value) => `'${value}'`).join(', ')}`;
+      return validators().isIn(v, values) ? undefined : `must be one of ${values.map((value) => `'${value}'`).join(', ')}`;
     },
   ],
 };
