@@ -26,9 +26,10 @@ import type { RequestHandler } from './plugin-cell';
 import { PluginMaintenance, type Actor } from './plugin-maintenance';
 import { PluginOperations, stagingDirOf } from './plugin-operations';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
-import { conflicts, dependencyClosure, dependentClosure } from './plugin-resolver';
-import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
+import { planDisable, planEnable } from './enable-plan';
+import type { PluginRuntime } from './plugin-runtime';
 import { PluginStore } from './plugin-store';
+import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
 import { ArchiveStore } from '../cluster/archive-store';
@@ -259,50 +260,12 @@ export class AppnestHost {
   }
 
   private checkEnable(id: string, acceptRisk: boolean): string[] {
-    const runtime = this.runtime(id);
-    if (!runtime.discovered) {
-      throw new PluginError('PLG_FILES_MISSING', `Plugin '${id}' cannot be enabled: its files are gone from ${this.config.pluginsDir}.`, {
-        pluginId: id,
-        hint: 'Put the plugin folder back (or install it again), then reload.',
-      });
-    }
-    if (runtime.discovered.error) throw runtime.discovered.error;
-    const inputs = this.activator.resolverInputs();
-    const byId = new Map(inputs.map((p) => [p.id, p]));
-    const dependencies = dependencyClosure(id, byId);
-    const missing = dependencies.find((dep) => !byId.has(dep));
-    if (missing) {
-      throw new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${id}' depends on '${missing}', which is not installed.`, {
-        pluginId: id,
-        hint: `Install '${missing}' first.`,
-        details: { dependency: missing },
-      });
-    }
-    const targets = [...dependencies, id].filter((t) => !this.runtime(t).record.enabled);
-    const untrusted = targets.filter((t) => !this.runtime(t).record.everEnabled);
-    if (untrusted.length && !acceptRisk) {
-      throw new PluginError('PLG_TRUST_REQUIRED', `Enabling '${untrusted.join("', '")}' for the first time runs its code with the host's full rights.`, {
-        pluginId: id,
-        hint: 'Review the plugin, then enable it again with "acceptRisk": true (CLI: --accept-risk).',
-        details: { plugins: untrusted },
-      });
-    }
-    for (const target of targets) {
-      const clash = inputs.find((other) => other.enabled && other.id !== target && conflicts(byId.get(target)!, other));
-      if (clash) {
-        throw new PluginError('PLG_CONFLICT', `Plugin '${target}' conflicts with '${clash.id}', which is enabled.`, {
-          pluginId: target,
-          hint: `Disable '${clash.id}' first.`,
-          details: { conflictsWith: clash.id },
-        });
-      }
-    }
-    return targets;
+    return planEnable(id, acceptRisk, { runtime: (t) => this.runtime(t), inputs: this.activator.resolverInputs(), pluginsDir: this.config.pluginsDir });
   }
 
   private checkDisable(id: string): string[] {
     this.runtime(id);
-    return [...dependentClosure(id, this.activator.resolverInputs()), id].filter((t) => this.runtime(t).record.enabled);
+    return planDisable(id, { runtime: (t) => this.runtime(t), inputs: this.activator.resolverInputs() });
   }
 
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
@@ -310,7 +273,7 @@ export class AppnestHost {
     return this.serialize(async () => {
       const changes = await this.syncWithDisk(true);
       await this.activator.apply();
-      await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: changes });
+      await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: { ...changes } });
       return { ...changes, plugins: await this.views.list() };
     });
   }
@@ -391,38 +354,10 @@ export class AppnestHost {
   }
 
   /** Reads the plugin folders and brings the records and runtimes in line with them; optionally installs dropped zips first. */
-  private async syncWithDisk(installDropped = false): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
-    const added: string[] = [];
-    if (installDropped) {
-      const archives = this.scanner.scan().archives;
-      if (archives.length) added.push(...(await this.operations.installDropped(archives)));
-    }
-    const scan = this.scanner.scan();
-    for (const { dir, error } of scan.rejected) this.logger.warn(`${error.code}: ${error.message} (${dir})`);
-    const changed: string[] = [];
-    const seen = new Set<string>();
-    const records = await this.store.ensureAll(scan.plugins.map((d) => ({ id: d.id, version: d.version })));
-    for (const discovered of scan.plugins) {
-      seen.add(discovered.id);
-      const record = records.get(discovered.id)!;
-      if (record.version !== discovered.version) {
-        await this.store.update(discovered.id, { version: discovered.version });
-        record.version = discovered.version;
-      }
-      const fingerprint = fingerprintFolder(discovered.dir);
-      const existing = this.runtimes.get(discovered.id);
-      if (!existing) added.push(discovered.id);
-      else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);
-      this.runtimes.set(discovered.id, { ...existing, id: discovered.id, discovered, record, fingerprint, state: existing?.state ?? 'installed' });
-    }
-    const removed: string[] = [];
-    for (const record of records.values()) {
-      if (seen.has(record.id)) continue;
-      const existing = this.runtimes.get(record.id);
-      if (existing?.discovered) removed.push(record.id);
-      this.runtimes.set(record.id, { id: record.id, record, state: 'missing' });
-    }
-    return { added, removed, changed };
+  private async syncWithDisk(installDropped = false): Promise<DiskChanges> {
+    const dropped = installDropped ? this.scanner.scan().archives : [];
+    const added = dropped.length ? await this.operations.installDropped(dropped) : [];
+    return syncRuntimes(this.scanner.scan(), { runtimes: this.runtimes, store: this.store, logger: this.logger }, added);
   }
 
   private stateCounts(): string {
