@@ -195,10 +195,12 @@ describe('PluginArchiveInstaller', () => {
     expect(zip.length).toBeGreaterThan(20 * chunk);
     let last = performance.now();
     let longestPause = 0;
+    let ticks = 0;
     const ticker = setInterval(() => {
       const now = performance.now();
       longestPause = Math.max(longestPause, now - last);
       last = now;
+      ticks++;
     }, 2);
 
     const started = performance.now();
@@ -210,8 +212,10 @@ describe('PluginArchiveInstaller', () => {
     }
     const elapsed = performance.now() - started;
 
-    // Relative to the whole install, so a loaded machine does not make it flaky: a blocking
-    // extraction pauses the loop for about all of it, a yielding one for a small part of it.
-    expect(longestPause).toBeLessThan(Math.max(100, elapsed / 4));
+    // A blocking extraction lets the timer fire only around its few awaits and pauses the loop for
+    // about the whole install; a yielding one lets it fire all along. Both checks are relative, so
+    // a loaded machine (slower install, garbage collection in this worker) does not make them flaky.
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(longestPause).toBeLessThan(Math.max(250, elapsed * 0.6));
   });
 });
