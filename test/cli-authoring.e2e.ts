@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import { describeDb } from './support/test-database';
 import { runCli } from './support/processes';
-import { ADMIN_TOKEN, FIXTURES, TestSandbox } from './support/test-host';
+import { FIXTURES, TestSandbox } from './support/test-host';
 
 describeDb('appnest new, test and pack', () => {
   let sandbox: TestSandbox;
@@ -14,15 +14,7 @@ describeDb('appnest new, test and pack', () => {
   beforeEach(async () => {
     sandbox = await TestSandbox.create();
     work = mkdtempSync(join(tmpdir(), 'appnest-author-'));
-    const config = sandbox.config();
-    env = {
-      APPNEST_DATA_DIR: config.dataDir,
-      APPNEST_PLUGINS_DIR: config.pluginsDir,
-      APPNEST_FRONTEND_PLUGINS_DIR: config.frontendPluginsDir,
-      APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-      DATABASE_URL: config.databaseUrl ?? '',
-      APPNEST_LOG_LEVEL: 'warn',
-    };
+    env = sandbox.env();
   });
   afterEach(async () => {
     await sandbox.dispose();

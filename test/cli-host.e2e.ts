@@ -67,16 +67,7 @@ describeDb('appnest start and appnest dev', () => {
   let running: ChildProcess | undefined;
   beforeEach(async () => {
     sandbox = await TestSandbox.create(['echo']);
-    const config = sandbox.config();
-    env = {
-      PORT: '0',
-      APPNEST_DATA_DIR: config.dataDir,
-      APPNEST_PLUGINS_DIR: config.pluginsDir,
-      APPNEST_FRONTEND_PLUGINS_DIR: config.frontendPluginsDir,
-      APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-      DATABASE_URL: config.databaseUrl ?? '',
-      APPNEST_LOG_LEVEL: 'info',
-    };
+    env = { ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info' };
     expect((await runCli(['enable', 'echo', '--accept-risk'], env)).code).toBe(0);
   });
   afterEach(async () => {

@@ -11,15 +11,7 @@ describeDb('the appnest CLI', () => {
   beforeEach(async () => {
     sandbox = await TestSandbox.create(['echo']);
     sandbox.addPlugin(join('..', '..', 'plugins', 'hello'), 'hello');
-    const config = sandbox.config();
-    env = {
-      APPNEST_DATA_DIR: config.dataDir,
-      APPNEST_PLUGINS_DIR: config.pluginsDir,
-      APPNEST_FRONTEND_PLUGINS_DIR: config.frontendPluginsDir,
-      APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-      DATABASE_URL: config.databaseUrl ?? '',
-      APPNEST_LOG_LEVEL: 'warn',
-    };
+    env = sandbox.env();
   });
   afterEach(() => sandbox.dispose());
 

@@ -70,6 +70,19 @@ export class TestSandbox {
     };
   }
 
+  /** The environment a CLI or host process needs to use this sandbox. */
+  env(): Record<string, string | undefined> {
+    const config = this.config();
+    return {
+      APPNEST_DATA_DIR: config.dataDir,
+      APPNEST_PLUGINS_DIR: config.pluginsDir,
+      APPNEST_FRONTEND_PLUGINS_DIR: config.frontendPluginsDir,
+      APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
+      DATABASE_URL: config.databaseUrl ?? '',
+      APPNEST_LOG_LEVEL: 'warn',
+    };
+  }
+
   async start(overrides: Partial<HostConfig> = {}): Promise<AppnestHost> {
     await this.host?.stop();
     this.host = await AppnestHost.start(this.config(overrides), { logSink: (line) => this.logs.push(line) });
