@@ -13,7 +13,7 @@ export interface HostConfig {
   startTimeoutMs: number;
   /** Bound on waiting for the migration lock. */
   migrationLockTimeoutMs: number;
-  /** How long a retired generation may finish its in-flight requests before it is closed anyway. */
+  /** How long a stopping plugin may finish its in-flight requests before it is closed anyway. */
   drainTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Limits on uploaded plugin archives (defaults: 2,000 files, 200 MB). */

@@ -15,7 +15,7 @@ export interface PluginRuntime {
   record: PluginRecord;
   state: PluginState;
   error?: PluginError;
-  /** The imported backend, reused across generations while the files do not change. */
+  /** The imported backend, reused across restarts of the plugin while its files do not change. */
   backend?: LoadedBackend;
   /** Fingerprint of the files `backend` was loaded from. */
   loadedFingerprint?: string;

@@ -13,10 +13,6 @@ export class PluginStore {
     return this.repo.find({ order: { id: 'ASC' } });
   }
 
-  find(id: string): Promise<PluginRecord | null> {
-    return this.repo.findOneBy({ id });
-  }
-
   /** Creates the records of newly seen plugins, disabled, in one statement; returns every record by id. */
   async ensureAll(plugins: { id: string; version: string }[]): Promise<Map<string, PluginRecord>> {
     if (plugins.length) {

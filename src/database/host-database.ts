@@ -16,7 +16,7 @@ export interface HostDatabaseOptions {
 }
 
 /** Connection options of the host's DataSource. */
-export function connectionOptions(url: string, poolSize: number): DataSourceOptions {
+function connectionOptions(url: string, poolSize: number): DataSourceOptions {
   return { type: 'postgres', url, extra: { max: poolSize }, logging: false, synchronize: false };
 }
 

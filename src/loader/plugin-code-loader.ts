@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PluginError } from '../errors/plugin-error';
@@ -110,10 +110,5 @@ export class PluginCodeLoader {
     if (exports && typeof exports === 'object') {
       for (const value of Object.values(exports)) if (typeof value === 'function') this.ownClasses.add(value);
     }
-  }
-
-  /** true when `path` is a file this loader has imported (used to tell which plugin an error came from). */
-  owns(path: string): boolean {
-    return this.registry.has(path) || existsSync(path) && !relative(this.pluginDir, path).startsWith('..');
   }
 }

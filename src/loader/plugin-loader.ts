@@ -20,7 +20,7 @@ export interface PluginMigrationFile {
   checksum: string;
 }
 
-/** A plugin's backend, imported and inspected, ready to be mounted in a generation. */
+/** A plugin's backend, imported and inspected, ready to be started as a plugin application. */
 export interface LoadedBackend {
   moduleClass: Function;
   /** The plugin's own module classes (its routes are mounted under its prefix). */

@@ -37,14 +37,10 @@ export class HostLogger {
     this.log('debug', message);
   }
 
-  /**
-   * Nest's logger interface over this one. Dropped: ExceptionHandler output (the host reports those
-   * errors itself, once) and DataSourceNameRegistry's duplicate-name warning (two generations
-   * overlap by design while one replaces the other; each has its own container and DataSource).
-   */
+  /** Nest's logger interface over this one. ExceptionHandler output is dropped: the host reports those errors itself, once. */
   forNest(): LoggerService {
     const write = (level: LogLevel, message: unknown, context?: unknown): void => {
-      if (context === 'ExceptionHandler' || context === 'DataSourceNameRegistry') return;
+      if (context === 'ExceptionHandler') return;
       const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
       (context ? this.child(String(context)) : this).log(level, text);
     };
