@@ -135,6 +135,7 @@ export class PluginActivator {
     if (batch.length === 0) return false;
     const tables = this.tableOwners();
     const ledger = await this.deps.migrator.appliedByPlugin();
+    await this.deps.loader.precompile(batch.map((id) => this.runtimes.get(id)!).filter(needsLoading).map((runtime) => runtime.discovered!));
     const migrated = new Map<string, number>();
     for (const id of batch) {
       try {
@@ -178,7 +179,7 @@ export class PluginActivator {
    */
   private async prepare(runtime: PluginRuntime, tables: Map<string, string>, ledger?: Map<string, Set<string>>): Promise<number> {
     const plugin = runtime.discovered!;
-    if (!runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint) {
+    if (!runtime.backend || needsLoading(runtime)) {
       runtime.backend = this.deps.loader.loadBackend(plugin);
       runtime.loadedFingerprint = runtime.fingerprint;
       registerOwnedClasses(plugin.id, runtime.backend.code.ownClasses);
@@ -251,4 +252,9 @@ export class PluginActivator {
   async stopAll(): Promise<void> {
     for (const id of [...this.cells.keys()].reverse()) await this.stopCell(id);
   }
+}
+
+/** The plugin's code is not loaded yet, or its folder changed since. */
+function needsLoading(runtime: PluginRuntime): boolean {
+  return !runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint;
 }

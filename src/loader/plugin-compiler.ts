@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, extname } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, extname, join } from 'node:path';
 import type { Options } from '@swc/core';
 import { PluginError } from '../errors/plugin-error';
 
@@ -15,7 +16,6 @@ const SWC_OPTIONS: Options = {
   swcrc: false,
   configFile: false,
 };
-// swc is loaded on the first cache miss only: a warm start compiles nothing and should not pay for it.
 const SWC_VERSION = (require('@swc/core/package.json') as { version: string }).version;
 const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}`).digest('hex').slice(0, 12);
 
@@ -25,6 +25,7 @@ const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.s
  */
 export class PluginCompiler {
   private readonly cacheDir: string;
+  private writes = 0;
 
   constructor(dataDir: string) {
     this.cacheDir = join(dataDir, 'compile-cache');
@@ -34,25 +35,11 @@ export class PluginCompiler {
   /** Returns the CommonJS code for `file`, compiling it unless the cache has it. */
   compile(file: string, pluginId: string): string {
     const source = readFileSync(file, 'utf8');
-    const hash = createHash('sha256').update(OPTIONS_FINGERPRINT).update('\0').update(file).update('\0').update(source).digest('hex');
-    const cached = join(this.cacheDir, hash.slice(0, 2), `${hash}.js`);
+    const cached = this.cachePath(file, source);
     if (existsSync(cached)) return readFileSync(cached, 'utf8');
-
-    const ext = extname(file);
-    const typescript = ext === '.ts' || ext === '.mts' || ext === '.cts' || ext === '.tsx';
     let code: string;
     try {
-      const { transformSync } = require('@swc/core') as typeof import('@swc/core');
-      code = transformSync(source, {
-        ...SWC_OPTIONS,
-        filename: file,
-        jsc: {
-          ...SWC_OPTIONS.jsc,
-          parser: typescript
-            ? { syntax: 'typescript', decorators: true, tsx: ext === '.tsx' }
-            : { syntax: 'ecmascript', decorators: true, jsx: false },
-        },
-      }).code;
+      code = swc().transformSync(source, optionsFor(file)).code;
     } catch (err) {
       throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' does not compile: ${describeSwcError(err, file)}`, {
         pluginId,
@@ -61,12 +48,66 @@ export class PluginCompiler {
         details: { file },
       });
     }
-    mkdirSync(join(this.cacheDir, hash.slice(0, 2)), { recursive: true });
-    const partial = `${cached}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, cached);
+    this.store(cached, code);
     return code;
   }
+
+  /**
+   * Fills the cache for `files` ahead of loading, on swc's worker threads (several files at
+   * once), so a cold start does not compile them one by one on the main thread. A file that does
+   * not compile is left out: loading it reports the error with the plugin's name.
+   * Returns how many files were compiled.
+   */
+  async precompile(files: string[]): Promise<number> {
+    const pending = files
+      .map((file) => ({ file, source: readFileSync(file, 'utf8') }))
+      .map((f) => ({ ...f, cached: this.cachePath(f.file, f.source) }))
+      .filter((f) => !existsSync(f.cached));
+    let compiled = 0;
+    const worker = async (): Promise<void> => {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        try {
+          this.store(next.cached, (await swc().transform(next.source, optionsFor(next.file))).code);
+          compiled++;
+        } catch {
+          // reported by compile() when the file is loaded
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(pending.length, availableParallelism() + 1) }, worker));
+    return compiled;
+  }
+
+  private cachePath(file: string, source: string): string {
+    const hash = createHash('sha256').update(OPTIONS_FINGERPRINT).update('\0').update(file).update('\0').update(source).digest('hex');
+    return join(this.cacheDir, hash.slice(0, 2), `${hash}.js`);
+  }
+
+  /** Writes a cache entry whole or not at all. */
+  private store(cached: string, code: string): void {
+    mkdirSync(dirname(cached), { recursive: true });
+    const partial = `${cached}.${process.pid}.${++this.writes}.tmp`;
+    writeFileSync(partial, code);
+    renameSync(partial, cached);
+  }
+}
+
+// swc is loaded on the first cache miss only: a warm start compiles nothing and should not pay for it.
+function swc(): typeof import('@swc/core') {
+  return require('@swc/core') as typeof import('@swc/core');
+}
+
+function optionsFor(file: string): Options {
+  const ext = extname(file);
+  const typescript = ext === '.ts' || ext === '.mts' || ext === '.cts' || ext === '.tsx';
+  return {
+    ...SWC_OPTIONS,
+    filename: file,
+    jsc: {
+      ...SWC_OPTIONS.jsc,
+      parser: typescript ? { syntax: 'typescript', decorators: true, tsx: ext === '.tsx' } : { syntax: 'ecmascript', decorators: true, jsx: false },
+    },
+  };
 }
 
 /** swc reports "x Expected ';'" blocks with a ╭─[file:line:col] pointer; keep the first useful lines. */
