@@ -1,4 +1,5 @@
-import { readFileSync, symlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { frontendErrorOf } from '../src/frontend/frontend-list';
 import { IMMUTABLE } from '../src/frontend/content-types';
@@ -27,6 +28,11 @@ describeDb('frontend assets: the SPA list and GET /api/plugins/assets/<id>/<path
     const assets = join(sandbox.pluginsDir, 'fe-assets', 'frontend');
     symlinkSync('../../plugin.json', join(assets, 'assets', 'link-Gg55Hh66.js'));
     symlinkSync('assets', join(assets, 'linked'));
+    // Beyond the size sent in one read: streamed.
+    writeFileSync(join(assets, 'assets', 'big-Mm88Nn99.wasm'), randomBytes(300 * 1024));
+    const manifest = JSON.parse(readFileSync(join(assets, 'manifest.json'), 'utf8'));
+    manifest['src/main.ts'].assets.push('assets/big-Mm88Nn99.wasm');
+    writeFileSync(join(assets, 'manifest.json'), JSON.stringify(manifest));
     await sandbox.start();
     url = sandbox.host!.url;
     for (const id of ['fe-assets', 'fe-vite-dir', 'fe-only', ...BROKEN]) expect((await sandbox.enable(id)).status).toBe(200);
@@ -65,6 +71,14 @@ describeDb('frontend assets: the SPA list and GET /api/plugins/assets/<id>/<path
     expect(reply.status).toBe(200);
     expect(reply.headers).toMatchObject({ 'content-type': type, 'cache-control': cache, 'x-content-type-options': 'nosniff' });
     expect(reply.body.equals(readFileSync(join(FIXTURES, 'fe-assets', 'frontend', file)))).toBe(true);
+  });
+
+  it('serves a large listed file whole, streamed, with its length', async () => {
+    const reply = await get(`${BASE}assets/big-Mm88Nn99.wasm`);
+    const file = readFileSync(join(sandbox.pluginsDir, 'fe-assets', 'frontend', 'assets', 'big-Mm88Nn99.wasm'));
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-length']).toBe(String(file.length));
+    expect(reply.body.equals(file)).toBe(true);
   });
 
   it('answers 304 when the browser already has the file', async () => {

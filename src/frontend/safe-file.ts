@@ -21,7 +21,7 @@ export function openInside(root: string, segments: readonly string[]): OpenedFil
   if (segments.length === 0) return undefined;
   let realRoot: string;
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch {
     return undefined;
   }
@@ -39,7 +39,7 @@ export function openInside(root: string, segments: readonly string[]): OpenedFil
     if (final ? !last.isFile() : !last.isDirectory()) return undefined;
   }
   try {
-    if (!isInside(realRoot, realpathSync(path))) return undefined;
+    if (!isInside(realRoot, realpathSync.native(path))) return undefined;
   } catch {
     return undefined;
   }
