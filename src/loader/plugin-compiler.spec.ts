@@ -47,12 +47,12 @@ describe('PluginCompiler.precompile', () => {
     expect(cacheEntries()).toHaveLength(12);
   });
 
-  it('leaves out a file that does not compile, and compile() reports it with file and line', async () => {
+  it('leaves out a file that does not compile or has vanished, and compile() reports it with file and line', async () => {
     const good = write('p/good.ts', classSource('Good'));
     const broken = write('p/broken.ts', 'export class Broken {\n  method( {\n}\n');
     const compiler = new PluginCompiler(dataDir);
 
-    expect(await compiler.precompile([good, broken])).toBe(1);
+    expect(await compiler.precompile([good, broken, join(root, 'p/vanished.ts')])).toBe(1);
     expect(cacheEntries()).toHaveLength(1);
 
     let error: unknown;

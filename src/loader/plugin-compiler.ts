@@ -55,22 +55,22 @@ export class PluginCompiler {
   /**
    * Fills the cache for `files` ahead of loading, on swc's worker threads (several files at
    * once), so a cold start does not compile them one by one on the main thread. A file that does
-   * not compile is left out: loading it reports the error with the plugin's name.
-   * Returns how many files were compiled.
+   * not compile (or cannot be read) is left out: loading it reports the error with the plugin's
+   * name. Never throws; returns how many files were compiled.
    */
   async precompile(files: string[]): Promise<number> {
-    const pending = files
-      .map((file) => ({ file, source: readFileSync(file, 'utf8') }))
-      .map((f) => ({ ...f, cached: this.cachePath(f.file, f.source) }))
-      .filter((f) => !existsSync(f.cached));
+    const pending = [...files];
     let compiled = 0;
     const worker = async (): Promise<void> => {
-      for (let next = pending.shift(); next; next = pending.shift()) {
+      for (let file = pending.shift(); file; file = pending.shift()) {
         try {
-          this.store(next.cached, (await swc().transform(next.source, optionsFor(next.file))).code);
+          const source = readFileSync(file, 'utf8');
+          const cached = this.cachePath(file, source);
+          if (existsSync(cached)) continue;
+          this.store(cached, (await swc().transform(source, optionsFor(file))).code);
           compiled++;
         } catch {
-          // reported by compile() when the file is loaded
+          // An unreadable or broken file is reported by compile() when it is loaded.
         }
       }
     };

@@ -47,7 +47,14 @@ export class PluginLoader {
    * time (see PluginCompiler.precompile): what a cold start of many plugins waits for.
    */
   async precompile(plugins: DiscoveredPlugin[]): Promise<number> {
-    return this.compiler.precompile(plugins.flatMap((plugin) => (plugin.backendRoot ? backendSources(plugin.backendRoot, plugin.frontendRoot) : [])));
+    const files = plugins.flatMap((plugin) => {
+      try {
+        return plugin.backendRoot ? backendSources(plugin.backendRoot, plugin.frontendRoot) : [];
+      } catch {
+        return []; // a folder that cannot be listed fails when the plugin loads, with its name
+      }
+    });
+    return this.compiler.precompile(files);
   }
 
   loadBackend(plugin: DiscoveredPlugin): LoadedBackend {
