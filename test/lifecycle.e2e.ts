@@ -89,6 +89,45 @@ describeDb('live lifecycle', () => {
     expect((await events(sandbox, 'destroy')).length).toBe(1);
   });
 
+  it('starts the plugins enabled at boot in one shared application, and still stops each alone, hooks once', async () => {
+    sandbox = await TestSandbox.create(['ticker', 'echo', 'uses-host', 'dep-base', 'dep-user']);
+    await sandbox.start();
+    for (const id of ['ticker', 'echo', 'uses-host', 'dep-user']) expect((await sandbox.enable(id)).status).toBe(200);
+    await sandbox.start(); // a restart: all five start in one batch
+    const cells = sandbox.host!.activator.cells;
+    expect(cells.get('echo')!.app).toBe(cells.get('ticker')!.app);
+    expect(cells.get('uses-host')!.app).toBe(cells.get('ticker')!.app);
+    // A dependency and its dependent keep applications of their own.
+    expect(cells.get('dep-base')!.app).not.toBe(cells.get('ticker')!.app);
+    expect(cells.get('dep-user')!.app).not.toBe(cells.get('dep-base')!.app);
+    expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
+    expect((await sandbox.request('GET', '/api/plugins/uses-host/host')).body).toMatchObject({ sameHostInfo: true, word: 'bonjour' });
+    expect((await sandbox.request('GET', '/api/plugins/echo/alive')).status).toBe(404);
+    expect((await sandbox.request('GET', '/api/admin/plugins/ticker')).body.tasks).toEqual(expect.arrayContaining([{ name: 'ticker:tick', kind: 'cron' }]));
+    expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body.tasks).toEqual([]);
+    await sleep(1200);
+
+    // First activation stopped by the restart, the second one now: init twice, destroy once.
+    expect((await sandbox.disable('ticker')).status).toBe(200);
+    expect((await events(sandbox, 'init')).length).toBe(2);
+    expect((await events(sandbox, 'destroy')).length).toBe(2);
+    expect((await sandbox.request('GET', '/api/plugins/ticker/alive')).status).toBe(404);
+    expect((await sandbox.request('GET', '/api/plugins/echo/ping')).status).toBe(200);
+    const ticksAtDisable = (await events(sandbox, 'tick')).length;
+    await sleep(1500);
+    expect((await events(sandbox, 'tick')).length).toBeLessThanOrEqual(ticksAtDisable + 1);
+
+    // Back in an application of its own; the shared one closes when its last plugin leaves.
+    expect((await sandbox.enable('ticker')).status).toBe(200);
+    expect(cells.get('ticker')!.app).not.toBe(cells.get('echo')!.app);
+    expect((await sandbox.request('GET', '/api/plugins/ticker/alive')).body).toEqual({ alive: true });
+    expect((await sandbox.disable('echo')).status).toBe(200);
+    expect((await sandbox.disable('uses-host')).status).toBe(200);
+    expect((await sandbox.request('GET', '/api/plugins/ticker/alive')).status).toBe(200);
+    expect((await events(sandbox, 'init')).length).toBe(3);
+    expect((await events(sandbox, 'destroy')).length).toBe(2);
+  });
+
   it('keeps the host and other tasks on time when one task throws and another hangs', async () => {
     sandbox = await TestSandbox.create(['bad-tasks', 'echo']);
     await sandbox.start();

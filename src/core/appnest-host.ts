@@ -48,8 +48,9 @@ const PLUGIN_PATH = /^\/api\/plugins\/([^/?#]+)(?:[/?#]|$)/;
 
 /**
  * The core: owns the process, the HTTP server, the database and the plugin states. Each active
- * plugin runs as its own Nest application (a cell) started once per activation; the host's own
- * routes are one long-lived Nest application. The server routes /api/plugins/<id>/ to the cell.
+ * plugin runs in a cell started once per activation: its own Nest application, or its part of one
+ * shared with the plugins it started with; the host's own routes are one long-lived Nest
+ * application. The server routes /api/plugins/<id>/ to the cell.
  */
 export class AppnestHost {
   readonly logger: HostLogger;

@@ -7,7 +7,7 @@ import type { PluginMigrator } from '../migrate/plugin-migrator';
 import { registerOwnedClasses } from './class-owners';
 import { HOST_API_VERSION } from './host-version';
 import type { PluginCell } from './plugin-cell';
-import { contributeExtensions, startPluginCell, type CellContext } from './plugin-cell-factory';
+import { canShareApplication, contributeExtensions, startPluginCell, startSharedCells, type CellContext } from './plugin-cell-factory';
 import { resolvePlugins, type ResolverInput } from './plugin-resolver';
 import type { PluginRuntime } from './plugin-runtime';
 import type { PluginState } from './plugin-state';
@@ -151,24 +151,52 @@ export class PluginActivator {
       }
     }
     await this.deps.db.dataSource.setPluginEntities(new Map(batch.map((id) => [id, this.runtimes.get(id)!.backend!.entities.map((e) => e.target)])));
+    const report = (id: string, ms: number): void => {
+      const b = this.runtimes.get(id)!.backend!;
+      this.deps.logger.info(
+        `Plugin '${id}' active in ${ms} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated.get(id)} migration(s) applied, ${this.cells.get(id)!.tasks().length} task(s)`,
+      );
+    };
+    const together = batch.filter((id) => this.canShare(id));
+    if (together.length > 1) {
+      const began = Date.now();
+      try {
+        const cells = await startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! })));
+        for (const cell of cells) this.cells.set(cell.pluginId, cell);
+        started.push(...together);
+        for (const id of together) report(id, Date.now() - began);
+      } catch (err) {
+        this.deps.logger.info(`${together.length} plugins could not start together (${(err as Error).message}); starting them one by one.`);
+      }
+    }
     for (const [index, id] of batch.entries()) {
+      if (this.cells.has(id)) continue;
       const runtime = this.runtimes.get(id)!;
       const began = Date.now();
       try {
         const dependencies = new Map(Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
         this.cells.set(id, await startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies));
       } catch (err) {
-        await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).map((rest) => [rest, []])));
+        await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.cells.has(rest)).map((rest) => [rest, []])));
         failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
         return true;
       }
       started.push(id);
-      const b = runtime.backend!;
-      this.deps.logger.info(
-        `Plugin '${id}' active in ${Date.now() - began} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated.get(id)} migration(s) applied, ${this.cells.get(id)!.tasks().length} task(s)`,
-      );
+      report(id, Date.now() - began);
     }
     return false;
+  }
+
+  /**
+   * A plugin may start in an application shared with the others of its batch when it neither
+   * depends on a plugin nor is depended on (usePluginModule reads a dependency's own application),
+   * and nothing of it reaches app-wide (canShareApplication).
+   */
+  private canShare(id: string): boolean {
+    const runtime = this.runtimes.get(id)!;
+    if (Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).length > 0) return false;
+    for (const other of this.runtimes.values()) if (other.discovered?.descriptor.dependsOn?.[id] !== undefined) return false;
+    return canShareApplication(runtime.backend!);
   }
 
   /** Which plugin (or the host) owns each table, among what runs now. */
@@ -236,7 +264,9 @@ export class PluginActivator {
 
   /** Delivers an event to every active plugin; a failing handler is logged and skipped. */
   async emit(event: string, payload: unknown): Promise<void> {
-    await Promise.all([...this.cells.values()].map((cell) => cell.emit(event, payload, this.deps.logger)));
+    // Plugins sharing an application share its event bus: deliver once per application.
+    const byApp = new Map([...this.cells.values()].map((cell) => [cell.app, cell] as const));
+    await Promise.all([...byApp.values()].map((cell) => cell.emit(event, payload, this.deps.logger)));
   }
 
   /** The running instances exported by the root module of an active plugin (usePluginModule). */

@@ -1,6 +1,7 @@
 import express from 'express';
-import { Global, Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Global, Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { GLOBAL_MODULE_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
+import { NestFactory, RouterModule } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -21,6 +22,7 @@ import { guardEventHandlers } from './event-handler-guard';
 import { pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
+import { SharedApplication, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
 
 export interface CellContext {
@@ -47,46 +49,76 @@ class PluginCellRootModule {}
 const START_HOOKS = ['onModuleInit', 'onApplicationBootstrap'] as const;
 const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
 
-/** Starts one plugin as its own Nest application. Any failure is the plugin's, with its id. */
-export async function startPluginCell(ctx: CellContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginCell>): Promise<PluginCell> {
+/** What every plugin is given, the same for all: host info, the database, host events. */
+function hostProviders(ctx: CellContext): Provider[] {
   const events: HostEvents = { emit: (event, payload) => ctx.emit(event, payload) };
-  const providers = [
+  return [
     { provide: HostInfo, useValue: ctx.hostInfo },
-    { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
     { provide: getDataSourceToken(), useValue: ctx.dataSource },
     { provide: getEntityManagerToken(), useValue: ctx.dataSource.manager },
-    { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
     { provide: HostEvents, useValue: events },
   ];
-  const sdk: DynamicModule = { module: AppnestSdkModule, global: true, providers, exports: providers.map((p) => p.provide as never) };
-  const features = pluginFeatures(backend.modules);
-  const root: DynamicModule = {
-    module: PluginCellRootModule,
-    imports: [
-      sdk,
-      ...(features.schedule ? [ScheduleModule.forRoot()] : []),
-      ...(features.events ? [EventEmitterModule.forRoot({ wildcard: false })] : []),
-      backend.moduleClass as Type<unknown>,
-    ],
-  };
+}
+
+/** What is the plugin's own: its settings and its view of the extension points. */
+function pluginProviders(ctx: CellContext, pluginId: string): Provider[] {
+  return [
+    { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
+    { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
+  ];
+}
+
+function sdkModule(moduleClass: Function, providers: Provider[], global: boolean): DynamicModule {
+  return { module: moduleClass as Type<unknown>, global, providers, exports: providers.map((p) => (p as { provide: unknown }).provide as never) };
+}
+
+/** Runs `create` with the exported-providers resolver of usePluginModule in place, within the start timeout. */
+async function createApplication(ctx: CellContext, root: DynamicModule, server: express.Express, subject: string, pluginId?: string): Promise<INestApplication> {
+  setExportedProvidersResolver(ctx.exportsOf);
+  try {
+    return await withTimeout(
+      NestFactory.create(root, new ExpressAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+      ctx.startTimeoutMs,
+      () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
+    );
+  } finally {
+    setExportedProvidersResolver(undefined);
+  }
+}
+
+function featureModules(backends: LoadedBackend[]): DynamicModule[] {
+  const features = backends.map((b) => pluginFeatures(b.modules));
+  return [
+    ...(features.some((f) => f.schedule) ? [ScheduleModule.forRoot()] : []),
+    ...(features.some((f) => f.events) ? [EventEmitterModule.forRoot({ wildcard: false })] : []),
+  ];
+}
+
+/** Wraps the plugin's hooks, tasks and event handlers before the application initialises. */
+function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, backend: LoadedBackend, activation: Activation): void {
+  guardLifecycleHooks(app, pluginId, backend.modules, ctx, activation);
+  guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, ctx.logger, activation);
+  guardEventHandlers(app, pluginId, backend.modules, ctx.logger, activation);
+}
+
+function newServer(): express.Express {
   const server = express();
   server.disable('x-powered-by');
+  return server;
+}
+
+/** Starts one plugin as its own Nest application. Any failure is the plugin's, with its id. */
+export async function startPluginCell(ctx: CellContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginCell>): Promise<PluginCell> {
+  const root: DynamicModule = {
+    module: PluginCellRootModule,
+    imports: [sdkModule(AppnestSdkModule, [...hostProviders(ctx), ...pluginProviders(ctx, pluginId)], true), ...featureModules([backend]), backend.moduleClass as Type<unknown>],
+  };
+  const server = newServer();
   let app: INestApplication | undefined;
   try {
-    setExportedProvidersResolver(ctx.exportsOf);
-    try {
-      app = await withTimeout(
-        NestFactory.create(root, new ExpressAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
-        ctx.startTimeoutMs,
-        () => new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}' did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
-      );
-    } finally {
-      setExportedProvidersResolver(undefined);
-    }
+    app = await createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId);
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
-    guardLifecycleHooks(app, pluginId, backend.modules, ctx);
-    guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, ctx.logger);
-    guardEventHandlers(app, pluginId, backend.modules, ctx.logger);
+    guardPlugin(app, ctx, pluginId, backend, { stopped: false });
     await app.init();
     contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
   } catch (err) {
@@ -95,6 +127,86 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
   return new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
+}
+
+const APP_WIDE_TOKENS = new Set(['APP_GUARD', 'APP_INTERCEPTOR', 'APP_FILTER', 'APP_PIPE']);
+
+/**
+ * Whether a plugin can share an application with others without reaching them: none of its
+ * modules is global, configures middleware or registers app-wide guards, interceptors, filters or
+ * pipes, and no module it imports from elsewhere brings controllers (which the plugin's route
+ * prefix would not cover).
+ */
+export function canShareApplication(backend: LoadedBackend): boolean {
+  const own = new Set(backend.modules);
+  for (const moduleClass of backend.modules) {
+    if (Reflect.getMetadata(GLOBAL_MODULE_METADATA, moduleClass)) return false;
+    if (typeof (moduleClass.prototype as { configure?: unknown } | undefined)?.configure === 'function') return false;
+    const imports = (Reflect.getMetadata(MODULE_METADATA.IMPORTS, moduleClass) as unknown[] | undefined) ?? [];
+    const dynamic = imports.filter((i): i is DynamicModule => !!i && typeof i === 'object' && 'module' in i);
+    const providers = [...((Reflect.getMetadata(MODULE_METADATA.PROVIDERS, moduleClass) as unknown[] | undefined) ?? []), ...dynamic.flatMap((d) => (own.has(d.module) ? (d.providers ?? []) : []))];
+    if (providers.some((p) => !!p && typeof p === 'object' && APP_WIDE_TOKENS.has(String((p as { provide?: unknown }).provide)))) return false;
+    for (const imported of imports) {
+      const ref = typeof imported === 'function' ? { module: imported as Type<unknown> } : (imported as Partial<DynamicModule> | undefined);
+      if (!ref?.module || own.has(ref.module)) continue;
+      const controllers = [...((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ref.module) as unknown[] | undefined) ?? []), ...(ref.controllers ?? [])];
+      if (controllers.length) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Starts several plugins (each `canShareApplication`) in one Nest application: the host's
+ * providers are global, each plugin's own (settings, extension points) are imported into its
+ * modules alone, and each plugin's modules are mounted under its route prefix. Returns one cell
+ * per plugin. A failure fails the whole start; the caller then starts them one by one, which
+ * names the plugin at fault.
+ */
+export async function startSharedCells(ctx: CellContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<PluginCell[]> {
+  const root: DynamicModule = {
+    module: PluginCellRootModule,
+    imports: [
+      sdkModule(AppnestSdkModule, hostProviders(ctx), true),
+      ...featureModules(members.map((m) => m.backend)),
+      ...members.map((m) => m.backend.moduleClass as Type<unknown>),
+      RouterModule.register(members.flatMap(({ pluginId, backend }) => backend.modules.map((module) => ({ path: pluginRoutePrefix(pluginId), module: module as Type<unknown> })))),
+    ],
+  };
+  // Each plugin's own providers reach its modules through an import added for the creation only.
+  const original = new Map<Function, unknown[] | undefined>();
+  for (const { pluginId, backend } of members) {
+    class PluginSdkModule {}
+    const own = sdkModule(PluginSdkModule, pluginProviders(ctx, pluginId), false);
+    for (const moduleClass of backend.modules) {
+      const imports = Reflect.getMetadata(MODULE_METADATA.IMPORTS, moduleClass) as unknown[] | undefined;
+      original.set(moduleClass, imports);
+      Reflect.defineMetadata(MODULE_METADATA.IMPORTS, [...(imports ?? []), own], moduleClass);
+    }
+  }
+  const server = newServer();
+  const ids = members.map((m) => m.pluginId);
+  let app: INestApplication | undefined;
+  const activations = members.map(() => ({ stopped: false }));
+  try {
+    try {
+      app = await createApplication(ctx, root, server, `Plugins ${ids.map((id) => `'${id}'`).join(', ')}`);
+    } finally {
+      for (const [moduleClass, imports] of original) {
+        if (imports) Reflect.defineMetadata(MODULE_METADATA.IMPORTS, imports, moduleClass);
+        else Reflect.deleteMetadata(MODULE_METADATA.IMPORTS, moduleClass);
+      }
+    }
+    members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, activations[i]));
+    await app.init();
+    for (const { pluginId, backend } of members) contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+  } catch (err) {
+    for (const id of ids) ctx.extensions.remove(id);
+    await app?.close().catch(() => undefined);
+    throw err;
+  }
+  const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: activations[i] })));
+  return members.map(({ pluginId, backend }) => new PluginCell(pluginId, app!, server as unknown as RequestHandler, backend, new Map(), shared));
 }
 
 /** Contributes the plugin's `@Extension` providers to their extension points. */
@@ -108,8 +220,9 @@ export function contributeExtensions(extensions: ExtensionRegistry, pluginId: st
 /**
  * Wraps every lifecycle hook of the plugin's providers: a start hook that throws or outlives the
  * start timeout fails the plugin (by name); a stop hook that does is logged and does not block.
+ * Once the activation is stopped, none of them runs again.
  */
-function guardLifecycleHooks(app: INestApplication, pluginId: string, modules: Function[], ctx: CellContext): void {
+function guardLifecycleHooks(app: INestApplication, pluginId: string, modules: Function[], ctx: CellContext, activation: Activation): void {
   for (const instance of pluginInstances(app, modules) as Record<string, unknown>[]) {
     for (const hook of [...START_HOOKS, ...STOP_HOOKS]) {
       const original = instance[hook];
@@ -117,6 +230,7 @@ function guardLifecycleHooks(app: INestApplication, pluginId: string, modules: F
       const starting = (START_HOOKS as readonly string[]).includes(hook);
       const owner = (instance.constructor as Function | undefined)?.name ?? 'provider';
       instance[hook] = async (...args: unknown[]) => {
+        if (activation.stopped) return; // stopped already, by leaving a shared application
         const run = Promise.resolve().then(() => (original as Function).apply(instance, args));
         try {
           return await withTimeout(run, ctx.startTimeoutMs, () =>

@@ -4,12 +4,14 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { LoadedBackend } from '../loader/plugin-loader';
 import type { HostLogger } from '../logging/host-logger';
+import type { SharedApplication } from './shared-application';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * One active plugin: its own Nest application (its module, its scheduler, its event bus), started
- * once per activation and closed once per deactivation. The core's HTTP server sends it the
+ * One active plugin: its own Nest application (its module, its scheduler, its event bus), or its
+ * part of an application shared with the plugins it started with (SharedApplication), started
+ * once per activation and stopped once per deactivation. The core's HTTP server sends it the
  * requests under /api/plugins/<id>/; a stopping cell finishes its in-flight requests first.
  */
 export class PluginCell {
@@ -24,6 +26,8 @@ export class PluginCell {
     readonly backend: LoadedBackend,
     /** The cells of its dependencies when it started: it restarts when one of them does. */
     readonly dependencies: Map<string, PluginCell>,
+    /** Set when the plugin started in an application shared with others. */
+    private readonly shared?: SharedApplication,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -41,6 +45,7 @@ export class PluginCell {
 
   /** Scheduled tasks of this plugin, as `<id>:<name>`. */
   tasks(): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
+    if (this.shared) return this.shared.taskNames(this.pluginId);
     let registry: SchedulerRegistry;
     try {
       registry = this.app.get(SchedulerRegistry, { strict: false });
@@ -90,7 +95,8 @@ export class PluginCell {
         });
       }
       try {
-        await this.app.close();
+        if (this.shared) await this.shared.detach(this.pluginId, logger);
+        else await this.app.close();
       } catch (err) {
         logger.error(`Plugin '${this.pluginId}' did not stop cleanly: ${(err as Error).message}`);
       }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { HostLogger } from '../logging/host-logger';
 import { methodsOf, pluginInstances } from './plugin-instances';
+import type { Activation } from './shared-application';
 
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
@@ -39,7 +40,14 @@ const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 
  * the plugin with a wrapper: named `<id>:<name>`, run only when the task gate grants the tick, and
  * whose failure is logged with the plugin id instead of escaping.
  */
-export function guardScheduledTasks(app: INestApplication, pluginId: string, pluginModules: Iterable<Function>, gate: TaskGate, logger: HostLogger): ScheduledTask[] {
+export function guardScheduledTasks(
+  app: INestApplication,
+  pluginId: string,
+  pluginModules: Iterable<Function>,
+  gate: TaskGate,
+  logger: HostLogger,
+  activation: Activation = { stopped: false },
+): ScheduledTask[] {
   const tasks: ScheduledTask[] = [];
   for (const instance of pluginInstances(app, pluginModules) as Record<string, unknown>[]) {
     for (const [key, original] of methodsOf(instance)) {
@@ -57,7 +65,7 @@ export function guardScheduledTasks(app: INestApplication, pluginId: string, plu
       };
       const wrapper = async (...args: unknown[]) => {
         try {
-          if (!task.perInstance && !(await gate.acquire(task))) return;
+          if (activation.stopped || (!task.perInstance && !(await gate.acquire(task)))) return;
           await (original as Function).apply(instance, args);
         } catch (err) {
           logger.error(`Task '${task.name}' failed: ${(err as Error)?.message ?? err}`);

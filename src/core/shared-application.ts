@@ -1,0 +1,82 @@
+import type { INestApplication } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { HostLogger } from '../logging/host-logger';
+import { pluginInstances } from './plugin-instances';
+
+/** Whether a plugin's hooks, tasks and event handlers still belong to a running activation. */
+export interface Activation {
+  stopped: boolean;
+}
+
+const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
+
+/**
+ * One Nest application that several plugins started in together (the plugins enabled at boot, or
+ * any batch started at once): one container, one router, one scheduler, where one application
+ * per plugin would pay Nest's start-up once per plugin. Each member still stops alone: `detach`
+ * runs its stop hooks once, removes its scheduled tasks and silences its event handlers; the host
+ * no longer routes to it, and the next activation starts it in an application of its own. The
+ * application closes when its last member has left.
+ */
+export class SharedApplication {
+  private readonly members: Map<string, { modules: Function[]; activation: Activation }>;
+  private closing?: Promise<void>;
+
+  constructor(
+    readonly app: INestApplication,
+    members: { pluginId: string; modules: Function[]; activation: Activation }[],
+  ) {
+    this.members = new Map(members.map((m) => [m.pluginId, { modules: m.modules, activation: m.activation }]));
+  }
+
+  /** The scheduled tasks of one member: theirs are named `<id>:<name>`. */
+  taskNames(pluginId: string): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
+    const registry = this.registry();
+    if (!registry) return [];
+    const own = (name: string) => name.startsWith(`${pluginId}:`);
+    return [
+      ...[...registry.getCronJobs().keys()].filter(own).map((name) => ({ name, kind: 'cron' as const })),
+      ...registry.getIntervals().filter(own).map((name) => ({ name, kind: 'interval' as const })),
+      ...registry.getTimeouts().filter(own).map((name) => ({ name, kind: 'timeout' as const })),
+    ];
+  }
+
+  /** The application's scheduler, when some member has scheduled tasks. */
+  private registry(): SchedulerRegistry | undefined {
+    try {
+      return this.app.get(SchedulerRegistry, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops one member as closing its own application would; closes the application after the last. */
+  async detach(pluginId: string, logger: HostLogger): Promise<void> {
+    const member = this.members.get(pluginId);
+    if (!member) return;
+    this.members.delete(pluginId);
+    if (this.members.size === 0) {
+      this.closing ??= this.app.close();
+      await this.closing;
+      return;
+    }
+    const registry = this.registry();
+    for (const { name, kind } of this.taskNames(pluginId)) {
+      if (kind === 'cron') registry!.deleteCronJob(name);
+      else if (kind === 'interval') registry!.deleteInterval(name);
+      else registry!.deleteTimeout(name);
+    }
+    const instances = pluginInstances(this.app, member.modules) as Record<string, unknown>[];
+    for (const hook of STOP_HOOKS) {
+      for (const instance of instances) {
+        if (typeof instance[hook] !== 'function') continue;
+        try {
+          await (instance[hook] as () => unknown)();
+        } catch (err) {
+          logger.error(`Plugin '${pluginId}' did not stop cleanly: ${(err as Error).message}`);
+        }
+      }
+    }
+    member.activation.stopped = true;
+  }
+}
