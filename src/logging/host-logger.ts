@@ -40,7 +40,7 @@ export class HostLogger {
   /** Nest's logger interface over this one. ExceptionHandler output is dropped: the host reports those errors itself, once. */
   forNest(): LoggerService {
     const write = (level: LogLevel, message: unknown, context?: unknown): void => {
-      if (context === 'ExceptionHandler') return;
+      if (context === 'ExceptionHandler' || !this.enabled(level)) return;
       const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
       (context ? this.child(String(context)) : this).log(level, text);
     };
