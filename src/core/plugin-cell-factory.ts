@@ -22,7 +22,7 @@ import { guardEventHandlers } from './event-handler-guard';
 import { pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
-import { SharedApplication, type Activation } from './shared-application';
+import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
 
 export interface CellContext {
@@ -47,7 +47,6 @@ class AppnestSdkModule {}
 class PluginCellRootModule {}
 
 const START_HOOKS = ['onModuleInit', 'onApplicationBootstrap'] as const;
-const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
 
 /** What every plugin is given, the same for all: host info, the database, host events. */
 function hostProviders(ctx: CellContext): Provider[] {

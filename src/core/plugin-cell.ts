@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import type { LoadedBackend } from '../loader/plugin-loader';
 import type { HostLogger } from '../logging/host-logger';
-import type { SharedApplication } from './shared-application';
+import { scheduledTasks, type SharedApplication, type TaskListing } from './shared-application';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -44,19 +43,8 @@ export class PluginCell {
   }
 
   /** Scheduled tasks of this plugin, as `<id>:<name>`. */
-  tasks(): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
-    if (this.shared) return this.shared.taskNames(this.pluginId);
-    let registry: SchedulerRegistry;
-    try {
-      registry = this.app.get(SchedulerRegistry, { strict: false });
-    } catch {
-      return [];
-    }
-    return [
-      ...[...registry.getCronJobs().keys()].map((name) => ({ name, kind: 'cron' as const })),
-      ...registry.getIntervals().map((name) => ({ name, kind: 'interval' as const })),
-      ...registry.getTimeouts().map((name) => ({ name, kind: 'timeout' as const })),
-    ];
+  tasks(): TaskListing[] {
+    return scheduledTasks(this.app, this.shared ? this.pluginId : undefined);
   }
 
   /** Delivers a host event to the plugin's @OnEvent handlers, each on its own: one failure never blocks another. */

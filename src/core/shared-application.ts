@@ -8,7 +8,34 @@ export interface Activation {
   stopped: boolean;
 }
 
-const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
+export interface TaskListing {
+  name: string;
+  kind: 'cron' | 'interval' | 'timeout';
+}
+
+/** The application's scheduler, when some plugin of it has scheduled tasks. */
+function schedulerOf(app: INestApplication): SchedulerRegistry | undefined {
+  try {
+    return app.get(SchedulerRegistry, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The scheduled tasks of an application; with `pluginId`, that plugin's only (named `<id>:<name>`). */
+export function scheduledTasks(app: INestApplication, pluginId?: string): TaskListing[] {
+  const registry = schedulerOf(app);
+  if (!registry) return [];
+  const listed = (name: string) => pluginId === undefined || name.startsWith(`${pluginId}:`);
+  return [
+    ...[...registry.getCronJobs().keys()].filter(listed).map((name) => ({ name, kind: 'cron' as const })),
+    ...registry.getIntervals().filter(listed).map((name) => ({ name, kind: 'interval' as const })),
+    ...registry.getTimeouts().filter(listed).map((name) => ({ name, kind: 'timeout' as const })),
+  ];
+}
+
+/** Nest's shutdown hooks, in the order it calls them. */
+export const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
 
 /**
  * One Nest application that several plugins started in together (the plugins enabled at boot, or
@@ -20,7 +47,6 @@ const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicati
  */
 export class SharedApplication {
   private readonly members: Map<string, { modules: Function[]; activation: Activation }>;
-  private closing?: Promise<void>;
 
   constructor(
     readonly app: INestApplication,
@@ -29,39 +55,14 @@ export class SharedApplication {
     this.members = new Map(members.map((m) => [m.pluginId, { modules: m.modules, activation: m.activation }]));
   }
 
-  /** The scheduled tasks of one member: theirs are named `<id>:<name>`. */
-  taskNames(pluginId: string): { name: string; kind: 'cron' | 'interval' | 'timeout' }[] {
-    const registry = this.registry();
-    if (!registry) return [];
-    const own = (name: string) => name.startsWith(`${pluginId}:`);
-    return [
-      ...[...registry.getCronJobs().keys()].filter(own).map((name) => ({ name, kind: 'cron' as const })),
-      ...registry.getIntervals().filter(own).map((name) => ({ name, kind: 'interval' as const })),
-      ...registry.getTimeouts().filter(own).map((name) => ({ name, kind: 'timeout' as const })),
-    ];
-  }
-
-  /** The application's scheduler, when some member has scheduled tasks. */
-  private registry(): SchedulerRegistry | undefined {
-    try {
-      return this.app.get(SchedulerRegistry, { strict: false });
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Stops one member as closing its own application would; closes the application after the last. */
   async detach(pluginId: string, logger: HostLogger): Promise<void> {
     const member = this.members.get(pluginId);
     if (!member) return;
     this.members.delete(pluginId);
-    if (this.members.size === 0) {
-      this.closing ??= this.app.close();
-      await this.closing;
-      return;
-    }
-    const registry = this.registry();
-    for (const { name, kind } of this.taskNames(pluginId)) {
+    if (this.members.size === 0) return this.app.close();
+    const registry = schedulerOf(this.app);
+    for (const { name, kind } of scheduledTasks(this.app, pluginId)) {
       if (kind === 'cron') registry!.deleteCronJob(name);
       else if (kind === 'interval') registry!.deleteInterval(name);
       else registry!.deleteTimeout(name);

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { DefaultNamingStrategy, getMetadataArgsStorage, type MigrationInterface } from 'typeorm';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
+import { listPluginFiles } from '../pack/plugin-files';
 import { PluginCodeLoader } from './plugin-code-loader';
 import type { PluginCompiler } from './plugin-compiler';
 import { findModuleClass, ownModuleClasses, pluginRoutes, type PluginRoute } from './plugin-inspector';
@@ -90,21 +91,12 @@ const TOP_LEVEL_SKIPPED = new Set(['test', 'tests', 'migrations', 'frontend']);
 
 /**
  * The source files a start is likely to import: everything under the backend folder but its
- * dependencies, frontend, tests and migrations (which load only when pending). Symbolic links are
- * not followed.
+ * dependencies, dot folders, frontend, tests and migrations (which load only when pending).
  */
-function backendSources(dir: string, frontendRoot: string | undefined, top = dir): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const skipped = entry.name === 'node_modules' || entry.name.startsWith('.') || path === frontendRoot || (dir === top && TOP_LEVEL_SKIPPED.has(entry.name));
-      if (!skipped) files.push(...backendSources(path, frontendRoot, top));
-    } else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !NOT_LOADED_AT_START.test(entry.name)) {
-      files.push(path);
-    }
-  }
-  return files;
+function backendSources(dir: string, frontendRoot: string | undefined): string[] {
+  const skip = (path: string, isDirectory: boolean): boolean =>
+    isDirectory ? TOP_LEVEL_SKIPPED.has(path) || join(dir, path) === frontendRoot : !SOURCE_FILE.test(path) || NOT_LOADED_AT_START.test(path);
+  return listPluginFiles(dir, skip).map((path) => join(dir, path));
 }
 
 /** The migrations folder of a plugin: beside the marker, else at the plugin root. */
