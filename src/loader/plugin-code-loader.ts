@@ -11,11 +11,19 @@ interface LoadedFile {
 
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'];
 
+/** Shared packages by import name: resolving one again for every plugin file is a large part of loading it. */
+const sharedExports = new Map<string, unknown>();
+
 /** Resolves a shared package to the host's own instance. */
 function requireShared(request: string): unknown {
-  if (request === SDK_PACKAGE) return require('../sdk');
-  if (request === `${SDK_PACKAGE}/testing`) return require('../sdk/testing');
-  return require(request);
+  let exports = sharedExports.get(request);
+  if (exports === undefined) {
+    if (request === SDK_PACKAGE) exports = require('../sdk');
+    else if (request === `${SDK_PACKAGE}/testing`) exports = require('../sdk/testing');
+    else exports = require(request);
+    sharedExports.set(request, exports);
+  }
+  return exports;
 }
 
 function isFile(path: string): boolean {
