@@ -1,17 +1,16 @@
-import type { INestApplication } from '@nestjs/common';
 import type { HostLogger } from '../logging/host-logger';
-import { methodsOf, pluginInstances } from './plugin-instances';
+import { methodsOf } from './plugin-instances';
 import type { Activation } from './shared-application';
 
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
 
 /**
- * Before the event module subscribes them, wraps the plugin's `@OnEvent` methods so that a throw
+ * Before the event module subscribes them, wraps the `@OnEvent` methods of the plugin's `instances` so that a throw
  * is logged once with the plugin id and the event, and never reaches the emitter or other handlers;
  * once the plugin's activation is stopped, its handlers do nothing.
  */
-export function guardEventHandlers(app: INestApplication, pluginId: string, pluginModules: Iterable<Function>, logger: HostLogger, activation: Activation = { stopped: false }): void {
-  for (const instance of pluginInstances(app, pluginModules) as Record<string, unknown>[]) {
+export function guardEventHandlers(instances: object[], pluginId: string, logger: HostLogger, activation: Activation = { stopped: false }): void {
+  for (const instance of instances as Record<string, unknown>[]) {
     for (const [key, original] of methodsOf(instance)) {
       const listeners = Reflect.getMetadata(EVENT_LISTENER_METADATA, original) as { event: unknown }[] | undefined;
       if (!listeners) continue;

@@ -95,9 +95,10 @@ function featureModules(backends: LoadedBackend[]): DynamicModule[] {
 
 /** Wraps the plugin's hooks, tasks and event handlers before the application initialises. */
 function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, backend: LoadedBackend, activation: Activation): void {
-  guardLifecycleHooks(app, pluginId, backend.modules, ctx, activation);
-  guardScheduledTasks(app, pluginId, backend.modules, ctx.taskGate, ctx.logger, activation);
-  guardEventHandlers(app, pluginId, backend.modules, ctx.logger, activation);
+  const instances = pluginInstances(app, backend.modules);
+  guardLifecycleHooks(instances, pluginId, ctx, activation);
+  guardScheduledTasks(instances, pluginId, ctx.taskGate, ctx.logger, activation);
+  guardEventHandlers(instances, pluginId, ctx.logger, activation);
 }
 
 function newServer(): express.Express {
@@ -221,8 +222,8 @@ export function contributeExtensions(extensions: ExtensionRegistry, pluginId: st
  * start timeout fails the plugin (by name); a stop hook that does is logged and does not block.
  * Once the activation is stopped, none of them runs again.
  */
-function guardLifecycleHooks(app: INestApplication, pluginId: string, modules: Function[], ctx: CellContext, activation: Activation): void {
-  for (const instance of pluginInstances(app, modules) as Record<string, unknown>[]) {
+function guardLifecycleHooks(instances: object[], pluginId: string, ctx: CellContext, activation: Activation): void {
+  for (const instance of instances as Record<string, unknown>[]) {
     for (const hook of [...START_HOOKS, ...STOP_HOOKS]) {
       const original = instance[hook];
       if (typeof original !== 'function') continue;

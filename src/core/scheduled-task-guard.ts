@@ -1,6 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
 import type { HostLogger } from '../logging/host-logger';
-import { methodsOf, pluginInstances } from './plugin-instances';
+import { methodsOf } from './plugin-instances';
 import type { Activation } from './shared-application';
 
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
@@ -37,19 +36,18 @@ const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 
 
 /**
  * Before the scheduler discovers them, replaces each `@Cron`, `@Interval` and `@Timeout` method of
- * the plugin with a wrapper: named `<id>:<name>`, run only when the task gate grants the tick, and
+ * the plugin's provider and controller `instances` with a wrapper: named `<id>:<name>`, run only when the task gate grants the tick, and
  * whose failure is logged with the plugin id instead of escaping.
  */
 export function guardScheduledTasks(
-  app: INestApplication,
+  instances: object[],
   pluginId: string,
-  pluginModules: Iterable<Function>,
   gate: TaskGate,
   logger: HostLogger,
   activation: Activation = { stopped: false },
 ): ScheduledTask[] {
   const tasks: ScheduledTask[] = [];
-  for (const instance of pluginInstances(app, pluginModules) as Record<string, unknown>[]) {
+  for (const instance of instances as Record<string, unknown>[]) {
     for (const [key, original] of methodsOf(instance)) {
       const type = Reflect.getMetadata(SCHEDULER_TYPE, original) as number | undefined;
       if (type === undefined) continue;
