@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeDb } from './support/test-database';
 import { REPO, runCli, stopProcess } from './support/processes';
@@ -84,6 +84,26 @@ describeDb('appnest start and appnest dev', () => {
     expect((await getJson(`${host.url}/api/plugins/echo/ping`)).status).toBe(404);
     expect(await stopProcess(host.child)).toBe(0);
     expect(host.output()).toContain('SIGTERM: stopping');
+  });
+
+  it("start keeps V8's code cache of plugin code when it stops, and the next start serves from it", async () => {
+    const cacheFiles = (extension: string) => readdirSync(join(sandbox.dataDir, 'compile-cache'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(extension));
+    const first = await startCli(['start'], env);
+    running = first.child;
+    expect((await getJson(`${first.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
+    expect(await stopProcess(first.child)).toBe(0);
+    const codeCaches = cacheFiles('.v8');
+    expect(codeCaches.length).toBeGreaterThan(0);
+    expect(codeCaches.length).toBe(cacheFiles('.js').length);
+    expect(cacheFiles('.tmp')).toEqual([]);
+    const written = codeCaches.map((f) => statSync(join(sandbox.dataDir, 'compile-cache', f)).mtimeMs);
+
+    const second = await startCli(['start'], env);
+    running = second.child;
+    expect((await getJson(`${second.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
+    expect(await stopProcess(second.child)).toBe(0);
+    // V8 accepted every cache entry: none was taken again.
+    expect(codeCaches.map((f) => statSync(join(sandbox.dataDir, 'compile-cache', f)).mtimeMs)).toEqual(written);
   });
 
   it('dev serves a saved change within 2 s; a syntax error is reported with file and line while the old version keeps answering', async () => {

@@ -63,6 +63,7 @@ export class AppnestHost {
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
   private readonly scanner: PluginScanner;
+  private readonly compiler: PluginCompiler;
   private readonly server: Server;
   private hostApp?: { app: INestApplication; handler: RequestHandler };
   /** This process among the instances sharing the database. */
@@ -83,7 +84,8 @@ export class AppnestHost {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
-    const loader = new PluginLoader(new PluginCompiler(config.dataDir));
+    this.compiler = new PluginCompiler(config.dataDir);
+    const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
@@ -379,6 +381,7 @@ export class AppnestHost {
     await closed;
     await this.activator.stopAll();
     await this.hostApp?.app.close();
+    await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
     await this.db.close();
   }

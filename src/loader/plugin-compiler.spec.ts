@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError } from '../errors/plugin-error';
 import { PluginCompiler } from './plugin-compiler';
@@ -27,24 +28,39 @@ function write(path: string, content: string): string {
 
 const classSource = (name: string) => `export class ${name} { constructor(private readonly value: number) {} get(): number { return this.value; } }\n`;
 
-function cacheEntries(): string[] {
+function cacheEntries(extension = '.js'): string[] {
   const dir = join(dataDir, 'compile-cache');
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(extension));
 }
 
 describe('PluginCompiler.precompile', () => {
-  it('compiles every file into the cache once, and compile() then serves the same code from it', async () => {
+  it('compiles every file once; compile() serves the code at once, and the disk gets it at flushCaches()', async () => {
     const files = Array.from({ length: 12 }, (_, i) => write(`p/src/file${i}.ts`, classSource(`C${i}`)));
     const compiler = new PluginCompiler(dataDir);
 
     expect(await compiler.precompile(files)).toBe(12);
-    expect(cacheEntries()).toHaveLength(12);
     expect(await compiler.precompile(files)).toBe(0);
-
     const code = compiler.compile(files[3], 'p');
     expect(code).toContain('class C3');
     expect(code).not.toContain('private readonly');
+    expect(cacheEntries()).toHaveLength(0);
+
+    await compiler.flushCaches();
     expect(cacheEntries()).toHaveLength(12);
+    expect(cacheEntries('.tmp')).toHaveLength(0);
+    const another = new PluginCompiler(dataDir);
+    expect(await another.precompile(files)).toBe(0);
+    expect(another.compile(files[3], 'p')).toBe(code);
+  });
+
+  it('writes its entries by itself once loading has been quiet for a second', async () => {
+    const files = [write('p/a.ts', classSource('A')), write('p/b.ts', classSource('B'))];
+    const compiler = new PluginCompiler(dataDir);
+    expect(await compiler.precompile(files)).toBe(2);
+    expect(cacheEntries()).toHaveLength(0);
+    const deadline = Date.now() + 10_000;
+    while (cacheEntries().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(cacheEntries()).toHaveLength(2);
   });
 
   it('leaves out a file that does not compile or has vanished, and compile() reports it with file and line', async () => {
@@ -53,6 +69,7 @@ describe('PluginCompiler.precompile', () => {
     const compiler = new PluginCompiler(dataDir);
 
     expect(await compiler.precompile([good, broken, join(root, 'p/vanished.ts')])).toBe(1);
+    await compiler.flushCaches();
     expect(cacheEntries()).toHaveLength(1);
 
     let error: unknown;
@@ -64,6 +81,26 @@ describe('PluginCompiler.precompile', () => {
     expect(error).toBeInstanceOf(PluginError);
     expect((error as PluginError).code).toBe('PLG_COMPILE_FAILED');
     expect((error as PluginError).message).toMatch(/broken\.ts:\d+:\d+/);
+  });
+});
+
+describe('PluginCompiler code caches', () => {
+  it("keeps V8's code cache of a loaded file beside its compiled code, which a later start can use", async () => {
+    const file = write('p/c.ts', classSource('Cached'));
+    const compiler = new PluginCompiler(dataDir);
+    const compiled = compiler.compiled(file, 'p');
+    expect(compiler.codeCacheOf(compiled)).toBeUndefined();
+
+    const wrapper = `(function (exports) {${compiled.code}\n})`;
+    const script = new Script(wrapper, { filename: file });
+    compiler.keepCodeCache(compiled, script);
+    await compiler.flushCaches();
+
+    expect(cacheEntries('.v8')).toHaveLength(1);
+    const again = new PluginCompiler(dataDir);
+    const data = again.codeCacheOf(again.compiled(file, 'p'));
+    expect(data).toEqual(readFileSync(`${compiled.cacheFile}.v8`));
+    expect(new Script(wrapper, { filename: file, cachedData: data }).cachedDataRejected).toBe(false);
   });
 });
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import type { Script } from 'node:vm';
 import { dirname, extname, join } from 'node:path';
 import type { Options } from '@swc/core';
 import { PluginError } from '../errors/plugin-error';
@@ -19,13 +21,32 @@ const SWC_OPTIONS: Options = {
 const SWC_VERSION = (require('@swc/core/package.json') as { version: string }).version;
 const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}`).digest('hex').slice(0, 12);
 
+/** How long loading must have been quiet before this process writes its new cache entries. */
+const QUIET_MS = 1000;
+
+/** A file's CommonJS code, and where it is cached. */
+export interface CompiledFile {
+  code: string;
+  cacheFile: string;
+}
+
 /**
  * Compiles plugin TypeScript (and ESM JavaScript) to CommonJS with decorator metadata, one file at
  * a time, cached in the data folder by content hash so a file is compiled once across restarts.
+ * Beside a cached file the loader may keep V8's code cache for it, so a later start skips parsing.
+ *
+ * Entries made by a batch (precompile) and code caches are written once loading has been quiet for
+ * a second, or at flushCaches(): a start does not wait for the disk, and a code cache taken then
+ * also holds the functions that ran while the plugins started.
  */
 export class PluginCompiler {
   private readonly cacheDir: string;
   private writes = 0;
+  /** Compiled code not on disk yet, by cache file. */
+  private readonly unwrittenCode = new Map<string, string>();
+  /** Scripts whose code cache is not on disk yet, by code cache file. */
+  private readonly unwrittenCodeCaches = new Map<string, Script>();
+  private quietTimer?: NodeJS.Timeout;
 
   constructor(dataDir: string) {
     this.cacheDir = join(dataDir, 'compile-cache');
@@ -34,9 +55,15 @@ export class PluginCompiler {
 
   /** Returns the CommonJS code for `file`, compiling it unless the cache has it. */
   compile(file: string, pluginId: string): string {
+    return this.compiled(file, pluginId).code;
+  }
+
+  /** Like compile(), with the cache entry's path. */
+  compiled(file: string, pluginId: string): CompiledFile {
     const source = readFileSync(file, 'utf8');
-    const cached = this.cachePath(file, source);
-    if (existsSync(cached)) return readFileSync(cached, 'utf8');
+    const cacheFile = this.cachePath(file, source);
+    const hit = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
+    if (hit !== undefined) return { code: hit, cacheFile };
     let code: string;
     try {
       code = swc().transformSync(source, optionsFor(file)).code;
@@ -48,34 +75,73 @@ export class PluginCompiler {
         details: { file },
       });
     }
-    this.store(cached, code);
-    return code;
+    this.store(cacheFile, code);
+    return { code, cacheFile };
+  }
+
+  /** V8's code cache stored for a compiled file, if any. */
+  codeCacheOf(compiled: CompiledFile): Buffer | undefined {
+    return readIfExists(`${compiled.cacheFile}.v8`);
+  }
+
+  /** Keeps the code cache of `script`, the compiled file's wrapper, taken when this process next writes its entries. */
+  keepCodeCache(compiled: CompiledFile, script: Script): void {
+    this.unwrittenCodeCaches.set(`${compiled.cacheFile}.v8`, script);
+    this.writeWhenQuiet();
   }
 
   /**
-   * Fills the cache for `files` ahead of loading, on swc's worker threads (several files at
-   * once), so a cold start does not compile them one by one on the main thread. A file that does
-   * not compile (or cannot be read) is left out: loading it reports the error with the plugin's
-   * name. Never throws; returns how many files were compiled.
+   * Compiles `files` ahead of loading, on swc's worker threads (several files at once), so a cold
+   * start does not compile them one by one on the main thread. A file that does not compile (or
+   * cannot be read) is left out: loading it reports the error with the plugin's name. Never
+   * throws; returns how many files were compiled.
    */
   async precompile(files: string[]): Promise<number> {
-    const pending = [...files];
+    const pending: { file: string; source: string; cached: string }[] = [];
+    for (const file of files) {
+      try {
+        const source = readFileSync(file, 'utf8');
+        const cached = this.cachePath(file, source);
+        if (!this.unwrittenCode.has(cached) && !existsSync(cached)) pending.push({ file, source, cached });
+      } catch {
+        // An unreadable file is reported by compile() when it is loaded.
+      }
+    }
     let compiled = 0;
     const worker = async (): Promise<void> => {
-      for (let file = pending.shift(); file; file = pending.shift()) {
+      for (let next = pending.shift(); next; next = pending.shift()) {
         try {
-          const source = readFileSync(file, 'utf8');
-          const cached = this.cachePath(file, source);
-          if (existsSync(cached)) continue;
-          this.store(cached, (await swc().transform(source, optionsFor(file))).code);
+          this.unwrittenCode.set(next.cached, (await swc().transform(next.source, optionsFor(next.file))).code);
           compiled++;
         } catch {
-          // An unreadable or broken file is reported by compile() when it is loaded.
+          // A broken file is reported by compile(), with file and line, when it is loaded.
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(pending.length, availableParallelism() + 1) }, worker));
+    if (compiled) this.writeWhenQuiet();
     return compiled;
+  }
+
+  /** Writes the entries this process has made so far, each whole or not at all; one that fails is made again when next needed. */
+  async flushCaches(): Promise<void> {
+    clearTimeout(this.quietTimer);
+    const code = [...this.unwrittenCode];
+    const codeCaches = [...this.unwrittenCodeCaches];
+    this.unwrittenCodeCaches.clear();
+    await Promise.all([...new Set(code.map(([file]) => dirname(file)))].map((dir) => mkdir(dir, { recursive: true }).catch(() => undefined)));
+    await Promise.all([
+      ...code.map(async ([file, text]) => {
+        await this.storeAsync(file, text);
+        if (this.unwrittenCode.get(file) === text) this.unwrittenCode.delete(file);
+      }),
+      ...codeCaches.map(([file, script]) => this.storeAsync(file, script.createCachedData())),
+    ]);
+  }
+
+  private writeWhenQuiet(): void {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => void this.flushCaches(), QUIET_MS).unref();
   }
 
   private cachePath(file: string, source: string): string {
@@ -89,6 +155,26 @@ export class PluginCompiler {
     const partial = `${cached}.${process.pid}.${++this.writes}.tmp`;
     writeFileSync(partial, code);
     renameSync(partial, cached);
+  }
+
+  /** store() off the main thread, into an existing folder; a failed write leaves nothing behind. */
+  private async storeAsync(cached: string, data: string | Buffer): Promise<void> {
+    const partial = `${cached}.${process.pid}.${++this.writes}.tmp`;
+    try {
+      await writeFile(partial, data);
+      await rename(partial, cached);
+    } catch {
+      await rm(partial, { force: true }).catch(() => undefined);
+    }
+  }
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 
