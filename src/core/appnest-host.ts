@@ -358,9 +358,10 @@ export class AppnestHost {
 
   /** Reads the plugin folders and brings the records and runtimes in line with them; optionally installs dropped zips first. */
   private async syncWithDisk(installDropped = false): Promise<DiskChanges> {
-    const dropped = installDropped ? this.scanner.scan().archives : [];
-    const added = dropped.length ? await this.operations.installDropped(dropped) : [];
-    return syncRuntimes(this.scanner.scan(), { runtimes: this.runtimes, store: this.store, logger: this.logger }, added);
+    let scan = this.scanner.scan();
+    const added = installDropped && scan.archives.length ? await this.operations.installDropped(scan.archives) : [];
+    if (added.length) scan = this.scanner.scan();
+    return syncRuntimes(scan, { runtimes: this.runtimes, store: this.store, logger: this.logger }, added);
   }
 
   private stateCounts(): string {

@@ -15,14 +15,15 @@ export class PluginStore {
 
   /** Creates the records of newly seen plugins, disabled, in one statement; returns every record by id. */
   async ensureAll(plugins: { id: string; version: string }[]): Promise<Map<string, PluginRecord>> {
-    if (plugins.length) {
-      await this.repo
-        .createQueryBuilder()
-        .insert()
-        .values(plugins.map(({ id, version }) => ({ id, version, enabled: false, everEnabled: false, settings: {}, state: 'installed', error: null })))
-        .orIgnore()
-        .execute();
-    }
+    const records = new Map((await this.all()).map((r) => [r.id, r]));
+    const missing = plugins.filter(({ id }) => !records.has(id));
+    if (!missing.length) return records;
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values(missing.map(({ id, version }) => ({ id, version, enabled: false, everEnabled: false, settings: {}, state: 'installed', error: null })))
+      .orIgnore()
+      .execute();
     return new Map((await this.all()).map((r) => [r.id, r]));
   }
 
