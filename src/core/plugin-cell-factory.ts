@@ -3,7 +3,6 @@ import { Global, Module, type DynamicModule, type INestApplication, type Provide
 import { GLOBAL_MODULE_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
 import { NestFactory, RouterModule } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, getEntityManagerToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -19,7 +18,7 @@ import { setExportedProvidersResolver, type ExportedProvidersResolver } from '..
 import type { ExtensionRegistry } from './extension-registry';
 import { PluginCell, type RequestHandler } from './plugin-cell';
 import { guardEventHandlers } from './event-handler-guard';
-import { pluginFeatures } from './plugin-features';
+import { eventEmitter, pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
@@ -89,7 +88,7 @@ function featureModules(backends: LoadedBackend[]): DynamicModule[] {
   const features = backends.map((b) => pluginFeatures(b.modules));
   return [
     ...(features.some((f) => f.schedule) ? [ScheduleModule.forRoot()] : []),
-    ...(features.some((f) => f.events) ? [EventEmitterModule.forRoot({ wildcard: false })] : []),
+    ...(features.some((f) => f.events) ? [eventEmitter().EventEmitterModule.forRoot({ wildcard: false })] : []),
   ];
 }
 

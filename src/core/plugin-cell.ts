@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LoadedBackend } from '../loader/plugin-loader';
 import type { HostLogger } from '../logging/host-logger';
+import { loadedEventBus } from './plugin-features';
 import { scheduledTasks, type SharedApplication, type TaskListing } from './shared-application';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -49,9 +50,11 @@ export class PluginCell {
 
   /** Delivers a host event to the plugin's @OnEvent handlers, each on its own: one failure never blocks another. */
   async emit(event: string, payload: unknown, logger: HostLogger): Promise<void> {
+    const eventBus = loadedEventBus();
+    if (!eventBus) return;
     let emitter: EventEmitter2;
     try {
-      emitter = this.app.get(EventEmitter2, { strict: false });
+      emitter = this.app.get(eventBus, { strict: false });
     } catch {
       return;
     }

@@ -38,3 +38,16 @@ export function pluginFeatures(modules: Function[]): PluginFeatures {
   }
   return features;
 }
+
+type EventEmitterPackage = typeof import('@nestjs/event-emitter');
+let eventEmitterPackage: EventEmitterPackage | undefined;
+
+/** @nestjs/event-emitter, loaded with the first plugin that has @OnEvent handlers (most have none). */
+export function eventEmitter(): EventEmitterPackage {
+  return (eventEmitterPackage ??= require('@nestjs/event-emitter') as EventEmitterPackage);
+}
+
+/** The event bus class once some plugin needed one; until then no application has an event bus. */
+export function loadedEventBus(): EventEmitterPackage['EventEmitter2'] | undefined {
+  return eventEmitterPackage?.EventEmitter2;
+}

@@ -1,4 +1,5 @@
-import semver from 'semver';
+import major from 'semver/functions/major';
+import satisfies from 'semver/functions/satisfies';
 import { PluginError } from '../errors/plugin-error';
 import type { PluginDescriptor } from '../discovery/plugin-descriptor';
 
@@ -29,10 +30,10 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
 
   for (const p of enabled) {
     const range = p.descriptor.host;
-    if (range && !semver.satisfies(hostVersion, range, { includePrerelease: true })) {
+    if (range && !satisfies(hostVersion, range, { includePrerelease: true })) {
       refused.set(p.id, new PluginError('PLG_HOST_INCOMPATIBLE', `Plugin '${p.id}' needs host ${range} but this host is ${hostVersion}.`, {
         pluginId: p.id,
-        hint: `Install a '${p.id}' build for host ${semver.major(hostVersion)}.x or upgrade the host.`,
+        hint: `Install a '${p.id}' build for host ${major(hostVersion)}.x or upgrade the host.`,
       }));
       continue;
     }
@@ -46,7 +47,7 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
         }));
         break;
       }
-      if (!semver.satisfies(target.version, wanted, { includePrerelease: true })) {
+      if (!satisfies(target.version, wanted, { includePrerelease: true })) {
         refused.set(p.id, new PluginError('PLG_DEPENDENCY_VERSION', `Plugin '${p.id}' needs '${dep}' ${wanted} but ${target.version} is installed.`, {
           pluginId: p.id,
           hint: `Install a version of '${dep}' that matches ${wanted}.`,

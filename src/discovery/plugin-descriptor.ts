@@ -1,4 +1,4 @@
-import semver from 'semver';
+import validRange from 'semver/ranges/valid';
 import { PluginError } from '../errors/plugin-error';
 
 export type SettingType = 'boolean' | 'number' | 'string' | 'text' | 'select' | 'secret';
@@ -75,11 +75,11 @@ export function parseDescriptor(text: string, file: string): PluginDescriptor {
   if (raw.version !== undefined && (typeof raw.version !== 'string' || !SEMVER.test(raw.version))) {
     fail(file, `"version" must be a semantic version such as 1.2.0`);
   }
-  if (typeof raw.host === 'string' && !semver.validRange(raw.host)) fail(file, `"host" must be a version range such as ^1.0.0`);
+  if (typeof raw.host === 'string' && !validRange(raw.host)) fail(file, `"host" must be a version range such as ^1.0.0`);
   if (raw.dependsOn !== undefined) {
     if (!isRecord(raw.dependsOn)) fail(file, '"dependsOn" must map plugin ids to version ranges');
     for (const [dep, range] of Object.entries(raw.dependsOn)) {
-      if (typeof range !== 'string' || !semver.validRange(range)) fail(file, `"dependsOn.${dep}" must be a version range such as ^1.0.0`);
+      if (typeof range !== 'string' || !validRange(range)) fail(file, `"dependsOn.${dep}" must be a version range such as ^1.0.0`);
     }
   }
   if (raw.conflictsWith !== undefined) {

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies';
+import validRange from 'semver/ranges/valid';
 import { HOST_API_VERSION } from '../core/host-version';
 import { readPluginFolder, type DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError } from '../errors/plugin-error';
@@ -20,7 +21,7 @@ export function checkDescriptor(dir: string, findings: Finding[]): DiscoveredPlu
     findings.push(warningFinding('PLG_DESCRIPTOR_MISSING', plugin.id, `Plugin '${plugin.id}' has no plugin.json: its id comes from the folder name and its version is 0.0.0.`, 'Add a plugin.json with id, name and version.'));
   }
   const range = plugin.descriptor.host;
-  if (range && semver.validRange(range) && !semver.satisfies(HOST_API_VERSION, range)) {
+  if (range && validRange(range) && !satisfies(HOST_API_VERSION, range)) {
     findings.push(errorFinding('PLG_HOST_INCOMPATIBLE', plugin.id, `Plugin '${plugin.id}' needs host ${range} but this host is ${HOST_API_VERSION}.`, `Set "host" to a range that includes ${HOST_API_VERSION}.`));
   }
   return plugin;
