@@ -2,7 +2,6 @@ import express from 'express';
 import { Global, Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { GLOBAL_MODULE_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
 import { NestFactory, RouterModule } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
 import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, getEntityManagerToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -20,6 +19,7 @@ import { PluginCell, type RequestHandler } from './plugin-cell';
 import { guardEventHandlers } from './event-handler-guard';
 import { eventEmitter, pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
+import { PluginRoutesAdapter } from './plugin-routes-adapter';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
@@ -75,7 +75,7 @@ async function createApplication(ctx: CellContext, root: DynamicModule, server: 
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
-      NestFactory.create(root, new ExpressAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+      NestFactory.create(root, new PluginRoutesAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
       ctx.startTimeoutMs,
       () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
     );
