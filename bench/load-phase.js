@@ -4,19 +4,25 @@
 // Both servers stay up; runs alternate between them so drift hits both alike.
 const { request } = require('./http-client');
 const { load } = require('./load');
-const { rssMb, stopServer } = require('./processes');
+const { cpuMs, rssMb, stopServer } = require('./processes');
 const { boot } = require('./servers');
 const { median } = require('./stats');
 
 const NOT_AVAILABLE = 'n/a (asset endpoint not available)';
 
-async function alternate(urls, runs, seconds, connections) {
+/**
+ * Alternating load runs; with `pids`, each sample also has the server's CPU time per answered
+ * request (µs), which a busy machine disturbs far less than the rate does.
+ */
+async function alternate(urls, runs, seconds, connections, pids) {
   const samples = { appnest: [], static: [] };
   const firstFailure = {};
   for (let run = 0; run < runs; run++) {
     const order = run % 2 ? ['static', 'appnest'] : ['appnest', 'static'];
     for (const side of order) {
+      const cpuBefore = pids && cpuMs(pids[side]);
       const sample = await load(urls[side], { seconds, connections });
+      if (pids) sample.cpuUs = ((cpuMs(pids[side]) - cpuBefore) * 1000) / Math.max(1, sample.total);
       // Keep what a failing answer looked like, once per side.
       if (sample.failed && !firstFailure[side]) firstFailure[side] = await request('GET', urls[side], { timeoutMs: 5000 }).then((r) => ({ status: r.status, body: r.body.slice(0, 300) }), (e) => ({ error: e.message }));
       samples[side].push(sample);
@@ -29,10 +35,11 @@ async function alternate(urls, runs, seconds, connections) {
     summary[side] = {
       rps: median(s.map((x) => x.rps)),
       p99: median(s.map((x) => x.p99)),
+      ...(pids ? { cpuUs: median(s.map((x) => x.cpuUs)) } : {}),
       failed: sum('failed'),
       unanswered: sum('unanswered'),
       firstFailure: firstFailure[side],
-      samples: s.map((x) => ({ rps: x.rps, p99: x.p99, ...(x.failed ? { failed: x.failed, statusCodes: x.statusCodes } : {}) })),
+      samples: s.map((x) => ({ rps: x.rps, p99: x.p99, ...(pids ? { cpuUs: x.cpuUs } : {}), ...(x.failed ? { failed: x.failed, statusCodes: x.statusCodes } : {}) })),
     };
   }
   return summary;
@@ -50,8 +57,9 @@ async function measureLoad(sc, opts, log) {
     for (const [name, path] of Object.entries(routes)) {
       // Warm-up (JIT, pools) for both sides, not counted.
       if (opts.warmupSeconds > 0) await alternate({ appnest: appnest.url + path, static: staticApp.url + path }, 1, opts.warmupSeconds, opts.connections);
-      result[name] = await alternate({ appnest: appnest.url + path, static: staticApp.url + path }, opts.loadRuns, opts.loadSeconds, opts.connections);
-      log(`  load ${name}: appnest ${result[name].appnest.rps.toFixed(0)} req/s p99 ${result[name].appnest.p99} ms; static ${result[name].static.rps.toFixed(0)} req/s p99 ${result[name].static.p99} ms`);
+      result[name] = await alternate({ appnest: appnest.url + path, static: staticApp.url + path }, opts.loadRuns, opts.loadSeconds, opts.connections, { appnest: appnest.pid, static: staticApp.pid });
+      const side = (x) => `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms, ${x.cpuUs.toFixed(0)} µs CPU a request`;
+      log(`  load ${name}: appnest ${side(result[name].appnest)}; static ${side(result[name].static)}`);
     }
     result.rssAfterLoad = { appnest: rssMb(appnest.pid), static: rssMb(staticApp.pid) };
     result.loadSecondsEach = 2 * (opts.warmupSeconds + opts.loadRuns * opts.loadSeconds);

@@ -80,6 +80,12 @@ function rssMb(pid) {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process has used, in ms: /proc/<pid>/stat counts in USER_HZ ticks, 100 a second on Linux. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`. */
 async function stopServer(server, graceMs = 20_000) {
   if (server.exited) return;
@@ -96,4 +102,4 @@ async function stopServer(server, graceMs = 20_000) {
   }
 }
 
-module.exports = { freePort, startNode, waitForOk, rssMb, stopServer, killAll };
+module.exports = { freePort, startNode, waitForOk, rssMb, cpuMs, stopServer, killAll };

@@ -8,6 +8,7 @@ const mb = (v) => (v == null ? '—' : `${Math.round(v)} MB`);
 const mbSigned = (v) => (v == null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} MB`);
 const rps = (v) => (v == null ? '—' : `${Math.round(v)}/s`);
 const p99 = (v) => (v == null ? '—' : `${v} ms`);
+const us = (v) => (v == null ? '—' : `${Math.round(v)} µs`);
 const count = (v) => (v == null ? '—' : String(v));
 
 /** Targets of issue 9; `n` says at which N a target applies (the largest N of the run stands in). */
@@ -54,6 +55,7 @@ function rowsFor(db, r, targetN) {
       const s = (side, key) => l[route][side].samples.map((x) => x[key]);
       rows.push(withFailures(row(db, `req/s, ${label}`, l.n, l[route].appnest.rps, l[route].static.rps, rps, 'rps', [s('appnest', 'rps'), s('static', 'rps')]), l[route]));
       rows.push(row(db, `p99, ${label}`, l.n, l[route].appnest.p99, l[route].static.p99, p99, 'p99', [s('appnest', 'p99'), s('static', 'p99')]));
+      if (l[route].appnest.cpuUs != null) rows.push(row(db, `CPU per request, ${label}`, l.n, l[route].appnest.cpuUs, l[route].static.cpuUs, us, undefined, [s('appnest', 'cpuUs'), s('static', 'cpuUs')]));
     }
     if (l.assets.available) {
       const s = (side) => l.assets[side].samples.map((x) => x.rps);
