@@ -10,7 +10,7 @@ import { HostDatabase } from '../database/host-database';
 import { PluginScanner } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
 import { PluginCompiler } from '../loader/plugin-compiler';
-import { PluginLoader } from '../loader/plugin-loader';
+import { PLUGIN_PATH, PluginLoader } from '../loader/plugin-loader';
 import { HostLogger } from '../logging/host-logger';
 import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
@@ -43,8 +43,6 @@ export interface HostStartOptions {
   /** Where log lines go (default: stdout). */
   logSink?: (line: string) => void;
 }
-
-const PLUGIN_PATH = /^\/api\/plugins\/([^/?#]+)(?:[/?#]|$)/;
 
 /**
  * The core: owns the process, the HTTP server, the database and the plugin states. Each active

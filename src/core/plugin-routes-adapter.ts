@@ -1,11 +1,9 @@
 import express from 'express';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { pluginRoutePrefix } from '../loader/plugin-loader';
+import { PLUGIN_PATH } from '../loader/plugin-loader';
 
 /** The methods Nest's router explorer registers routes with (its REQUEST_METHOD_MAP). */
 const ROUTE_METHODS = ['get', 'post', 'put', 'delete', 'patch', 'all', 'options', 'head', 'search', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'query'] as const;
-
-const PLUGIN_PATH = new RegExp(`^/${pluginRoutePrefix('([^/?#]+)')}(?:[/?#]|$)`);
 
 type RouteArgs = [path: unknown, ...handlers: unknown[]];
 type Routes = Record<(typeof ROUTE_METHODS)[number], (...args: RouteArgs) => unknown>;

@@ -149,17 +149,22 @@ export class PluginCompiler {
     return join(this.cacheDir, hash.slice(0, 2), `${hash}.js`);
   }
 
+  /** A name of its own for a cache entry being written, renamed into place once whole. */
+  private partialPath(cached: string): string {
+    return `${cached}.${process.pid}.${++this.writes}.tmp`;
+  }
+
   /** Writes a cache entry whole or not at all. */
   private store(cached: string, code: string): void {
     mkdirSync(dirname(cached), { recursive: true });
-    const partial = `${cached}.${process.pid}.${++this.writes}.tmp`;
+    const partial = this.partialPath(cached);
     writeFileSync(partial, code);
     renameSync(partial, cached);
   }
 
   /** store() off the main thread, into an existing folder; a failed write leaves nothing behind. */
   private async storeAsync(cached: string, data: string | Buffer): Promise<void> {
-    const partial = `${cached}.${process.pid}.${++this.writes}.tmp`;
+    const partial = this.partialPath(cached);
     try {
       await writeFile(partial, data);
       await rename(partial, cached);

@@ -34,6 +34,9 @@ export interface LoadedBackend {
 const naming = new DefaultNamingStrategy();
 export const pluginRoutePrefix = (id: string): string => `api/plugins/${id}`;
 
+/** A request path under a plugin's prefix; the first group is the plugin id, as sent. */
+export const PLUGIN_PATH = new RegExp(`^/${pluginRoutePrefix('([^/?#]+)')}(?:[/?#]|$)`);
+
 /** Imports a plugin's backend (compiling it on demand) and finds what it contributes. */
 export class PluginLoader {
   constructor(private readonly compiler: PluginCompiler) {}
