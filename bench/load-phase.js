@@ -58,7 +58,7 @@ async function measureLoad(sc, opts, log) {
       // Warm-up (JIT, pools) for both sides, not counted.
       if (opts.warmupSeconds > 0) await alternate({ appnest: appnest.url + path, static: staticApp.url + path }, 1, opts.warmupSeconds, opts.connections);
       result[name] = await alternate({ appnest: appnest.url + path, static: staticApp.url + path }, opts.loadRuns, opts.loadSeconds, opts.connections, { appnest: appnest.pid, static: staticApp.pid });
-      const side = (x) => `${x.rps.toFixed(0)} req/s p99 ${x.p99} ms, ${x.cpuUs.toFixed(0)} µs CPU a request`;
+      const side = (x) => `${x.rps.toFixed(0)} req/s p99 ${x.p99?.toFixed(2)} ms, ${x.cpuUs.toFixed(0)} µs CPU a request`;
       log(`  load ${name}: appnest ${side(result[name].appnest)}; static ${side(result[name].static)}`);
     }
     result.rssAfterLoad = { appnest: rssMb(appnest.pid), static: rssMb(staticApp.pid) };

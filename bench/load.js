@@ -2,12 +2,37 @@
 // HTTP load with autocannon, run in the bench process (never in a server's).
 const autocannon = require('autocannon');
 
-function summarise(result) {
+/**
+ * Records each 2xx answer's latency as autocannon measures it (process.hrtime, fractional ms).
+ * autocannon's own histogram keeps whole milliseconds: at a p99 of 5-7 ms one step is 15-20 %,
+ * more than the 10 % the p99 target allows, so the bench takes its percentiles from here.
+ */
+function recordLatencies(instance) {
+  let times = new Float64Array(1 << 15);
+  let count = 0;
+  instance.on('response', (_client, statusCode, _bytes, ms) => {
+    if (statusCode < 200 || statusCode > 299) return;
+    if (count === times.length) {
+      const grown = new Float64Array(times.length * 2);
+      grown.set(times);
+      times = grown;
+    }
+    times[count++] = ms;
+  });
+  return () => times.slice(0, count).sort();
+}
+
+/** Nearest-rank percentile of sorted values, or null when there are none. */
+function percentile(sorted, fraction) {
+  return sorted.length ? sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)] : null;
+}
+
+function summarise(result, sortedLatencies) {
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
   return {
     statusCodes,
     rps: result.requests.average,
-    p99: result.latency.p99,
+    p99: sortedLatencies ? percentile(sortedLatencies, 0.99) : result.latency.p99,
     total: result.requests.total,
     // Requests sent but never answered: beyond the one in flight per connection at the end, a stall.
     unanswered: Math.max(0, result.requests.sent - result.requests.total - result.connections),
@@ -19,12 +44,15 @@ function summarise(result) {
   };
 }
 
-/** Loads `url` for `seconds` with `connections` connections; resolves a summary. */
-async function load(url, { seconds, connections = 10 }) {
-  return summarise(await autocannon({ url, connections, duration: seconds }));
+/** Loads `url` for `seconds` with `connections` connections; resolves a summary with a sub-millisecond p99. */
+function load(url, { seconds, connections = 10 }) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: seconds }, (err, result) => (err ? reject(err) : resolve(summarise(result, latencies()))));
+    const latencies = recordLatencies(instance);
+  });
 }
 
-/** Starts open-ended load on `url`; `stop()` resolves the summary. */
+/** Starts open-ended load on `url`; `stop()` resolves the summary (failures count, not latency). */
 function startLoad(url, { connections = 10 } = {}) {
   const instance = autocannon({ url, connections, duration: 3600 });
   const done = new Promise((resolve, reject) => {

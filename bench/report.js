@@ -7,7 +7,7 @@ const ms = (v) => (v == null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s
 const mb = (v) => (v == null ? '—' : `${Math.round(v)} MB`);
 const mbSigned = (v) => (v == null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} MB`);
 const rps = (v) => (v == null ? '—' : `${Math.round(v)}/s`);
-const p99 = (v) => (v == null ? '—' : `${v} ms`);
+const p99 = (v) => (v == null ? '—' : `${v.toFixed(2)} ms`);
 const us = (v) => (v == null ? '—' : `${Math.round(v)} µs`);
 const count = (v) => (v == null ? '—' : String(v));
 
