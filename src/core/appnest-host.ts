@@ -103,7 +103,7 @@ export class AppnestHost {
         dataSource: db.dataSource,
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
-        taskGate: db.kind === 'postgres' ? new TaskLeaseGate(db.dataSource, this.instanceId) : ALWAYS_RUN,
+        taskGate: db.kind === 'postgres' ? new TaskLeaseGate(db.dataSource, this.instanceId, this.logger) : ALWAYS_RUN,
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
