@@ -5,9 +5,9 @@ import type { Activation } from './shared-application';
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
 
 /**
- * Before the event module subscribes them, wraps the `@OnEvent` methods of the plugin's `instances` so that a throw
- * is logged once with the plugin id and the event, and never reaches the emitter or other handlers;
- * once the plugin's activation is stopped, its handlers do nothing.
+ * Before the event module subscribes them, wraps the `@OnEvent` methods of the plugin's
+ * `instances` so that a throw is logged once with the plugin id and the event, and never reaches
+ * the emitter or other handlers; once the plugin's activation is stopped, its handlers do nothing.
  */
 export function guardEventHandlers(instances: object[], pluginId: string, logger: HostLogger, activation: Activation = { stopped: false }): void {
   for (const instance of instances as Record<string, unknown>[]) {

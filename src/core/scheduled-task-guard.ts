@@ -36,8 +36,9 @@ const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 
 
 /**
  * Before the scheduler discovers them, replaces each `@Cron`, `@Interval` and `@Timeout` method of
- * the plugin's provider and controller `instances` with a wrapper: named `<id>:<name>`, run only when the task gate grants the tick, and
- * whose failure is logged with the plugin id instead of escaping.
+ * the plugin's provider and controller `instances` with a wrapper: named `<id>:<name>`, run only
+ * when the task gate grants the tick, and whose failure is logged with the plugin id instead of
+ * escaping.
  */
 export function guardScheduledTasks(
   instances: object[],
