@@ -6,6 +6,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, getEntityManagerToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PluginError, toPluginError } from '../errors/plugin-error';
+import { importsOf, isDynamicModule } from '../loader/module-imports';
 import type { LoadedBackend } from '../loader/plugin-loader';
 import { pluginRoutePrefix } from '../loader/plugin-loader';
 import type { HostLogger } from '../logging/host-logger';
@@ -75,7 +76,7 @@ async function createApplication(ctx: CellContext, root: DynamicModule, server: 
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
-      NestFactory.create(root, new PluginRoutesAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+      NestFactory.create(root, new PluginRoutesAdapter(server, pluginId), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
       ctx.startTimeoutMs,
       () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
     );
@@ -87,8 +88,8 @@ async function createApplication(ctx: CellContext, root: DynamicModule, server: 
 function featureModules(backends: LoadedBackend[]): DynamicModule[] {
   const features = backends.map((b) => pluginFeatures(b.modules));
   return [
-    ...(features.some((f) => f.schedule) ? [ScheduleModule.forRoot()] : []),
-    ...(features.some((f) => f.events) ? [eventEmitter().EventEmitterModule.forRoot({ wildcard: false })] : []),
+    ...(features.some((f) => f.schedule && !f.ownScheduler) ? [ScheduleModule.forRoot()] : []),
+    ...(features.some((f) => f.events && !f.ownEventBus) ? [eventEmitter().EventEmitterModule.forRoot({ wildcard: false })] : []),
   ];
 }
 
@@ -117,6 +118,7 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
   try {
     app = await createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId);
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
+    if (backend.configure) await configureApplication(ctx, pluginId, app, backend.configure);
     guardPlugin(app, ctx, pluginId, backend, { stopped: false });
     await app.init();
     contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
@@ -128,15 +130,32 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
   return new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
 }
 
+/**
+ * Runs the plugin's `configure(app)` (what its main.ts did: global pipes, filters, interceptors,
+ * CORS, Swagger) on its own application, so it reaches the plugin's routes alone.
+ */
+async function configureApplication(ctx: CellContext, pluginId: string, app: INestApplication, configure: NonNullable<LoadedBackend['configure']>): Promise<void> {
+  const run = Promise.resolve().then(() => configure(app));
+  await withTimeout(run, ctx.startTimeoutMs, () =>
+    new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': configure(app) did not finish within ${ctx.startTimeoutMs} ms.`, { pluginId }),
+  ).catch((err: unknown) => {
+    throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'threw in configure(app)');
+  });
+}
+
 const APP_WIDE_TOKENS = new Set(['APP_GUARD', 'APP_INTERCEPTOR', 'APP_FILTER', 'APP_PIPE']);
 
 /**
- * Whether a plugin can share an application with others without reaching them: none of its
- * modules is global, configures middleware or registers app-wide guards, interceptors, filters or
+ * Whether a plugin can share an application with others without reaching them: it has no
+ * configure(app), none of its modules or the dynamic modules it imports is global, configures middleware or registers app-wide guards, interceptors, filters or
  * pipes, and no module it imports from elsewhere brings controllers (which the plugin's route
  * prefix would not cover).
  */
 export function canShareApplication(backend: LoadedBackend): boolean {
+  if (backend.configure) return false;
+  // A global dynamic module (ConfigModule.forRoot({ isGlobal: true }), ScheduleModule.forRoot())
+  // would reach the other plugins; an async forRoot() cannot be looked into before it resolves.
+  if (importsOf(backend.modules).some((entry) => entry instanceof Promise || (isDynamicModule(entry) && entry.global))) return false;
   const own = new Set(backend.modules);
   for (const moduleClass of backend.modules) {
     if (Reflect.getMetadata(GLOBAL_MODULE_METADATA, moduleClass)) return false;

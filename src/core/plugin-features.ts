@@ -1,4 +1,5 @@
 import { MODULE_METADATA } from '@nestjs/common/constants';
+import { importsDynamic } from '../loader/module-imports';
 
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
@@ -8,6 +9,10 @@ export interface PluginFeatures {
   schedule: boolean;
   /** Some provider has @OnEvent methods. */
   events: boolean;
+  /** The plugin imports ScheduleModule.forRoot() itself (as an app module does): the host adds no second scheduler. */
+  ownScheduler: boolean;
+  /** The plugin imports EventEmitterModule.forRoot() itself, with its own options: the host adds no second event bus. */
+  ownEventBus: boolean;
 }
 
 function classesOf(modules: Function[]): Function[] {
@@ -26,7 +31,12 @@ function classesOf(modules: Function[]): Function[] {
 
 /** What a plugin's own providers use, so a plugin gets a scheduler and an event bus only when it needs them. */
 export function pluginFeatures(modules: Function[]): PluginFeatures {
-  const features: PluginFeatures = { schedule: false, events: false };
+  const features: PluginFeatures = {
+    schedule: false,
+    events: false,
+    ownScheduler: importsDynamic(modules, 'ScheduleModule'),
+    ownEventBus: importsDynamic(modules, 'EventEmitterModule'),
+  };
   for (const cls of classesOf(modules)) {
     for (let proto = cls.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
       for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(proto))) {

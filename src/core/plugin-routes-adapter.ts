@@ -1,6 +1,6 @@
 import express from 'express';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { PLUGIN_PATH } from '../loader/plugin-loader';
+import { PLUGIN_PATH, pluginRoutePrefix } from '../loader/plugin-loader';
 
 /** The methods Nest's router explorer registers routes with (its REQUEST_METHOD_MAP). */
 const ROUTE_METHODS = ['get', 'post', 'put', 'delete', 'patch', 'all', 'options', 'head', 'search', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'query'] as const;
@@ -16,12 +16,31 @@ type Routes = Record<(typeof ROUTE_METHODS)[number], (...args: RouteArgs) => unk
  */
 export class PluginRoutesAdapter extends ExpressAdapter {
   private readonly routers = new Map<string, express.Router>();
+  private dispatching = false;
 
-  constructor(server: express.Express) {
+  /**
+   * `ownerId`: the plugin an application of its own belongs to. Paths it registers outside Nest's
+   * router (Swagger's pages, static assets) are then put under its prefix too.
+   */
+  constructor(
+    server: express.Express,
+    private readonly ownerId?: string,
+  ) {
     super(server);
     for (const method of ROUTE_METHODS) {
-      Object.defineProperty(this, method, { value: (...args: RouteArgs) => this.route(method, args) });
+      Object.defineProperty(this, method, { value: (...args: RouteArgs) => this.route(method, this.underPrefix(args)) });
     }
+  }
+
+  override use(...args: unknown[]): this {
+    return super.use(...(this.underPrefix(args as RouteArgs) as unknown[]));
+  }
+
+  private underPrefix(args: RouteArgs): RouteArgs {
+    const [path, ...rest] = args;
+    if (this.ownerId === undefined || typeof path !== 'string') return args;
+    const absolute = `/${path.replace(/^\/+/, '')}`;
+    return [PLUGIN_PATH.test(absolute) ? path : `/${pluginRoutePrefix(this.ownerId)}${absolute}`, ...rest];
   }
 
   private route(method: (typeof ROUTE_METHODS)[number], args: RouteArgs): unknown {
@@ -29,13 +48,21 @@ export class PluginRoutesAdapter extends ExpressAdapter {
     if (pluginId === undefined) return (this.instance as unknown as Routes)[method](...args);
     let router = this.routers.get(pluginId);
     if (!router) {
-      // Nest registers its body parsers before the routes and its not-found and error handlers
-      // after them, so the dispatch lands between the two, where the routes would have been.
-      if (this.routers.size === 0) this.instance.use(this.dispatch);
       router = express.Router();
       this.routers.set(pluginId, router);
     }
     return (router as unknown as Routes)[method](...args);
+  }
+
+  /**
+   * Nest registers its body parsers first when the application initialises, then the routes, then
+   * its not-found and error handlers: the dispatch to the plugin routers goes right after the
+   * parsers, where the routes would have been, even for routes registered before (Swagger's).
+   */
+  override registerParserMiddleware(...args: Parameters<ExpressAdapter['registerParserMiddleware']>): void {
+    super.registerParserMiddleware(...args);
+    if (!this.dispatching) this.instance.use(this.dispatch);
+    this.dispatching = true;
   }
 
   private readonly dispatch: express.RequestHandler = (req, res, next) => {

@@ -61,6 +61,10 @@ export const ERROR_CODES = {
   PLG_TABLE_PREFIX: { status: 400, summary: 'An entity table does not start with the plugin id; reported by appnest doctor as a warning.' },
   PLG_MIGRATION_NAME: { status: 400, summary: 'A migration file name does not start with a timestamp; reported by appnest doctor as a warning.' },
   PLG_MANIFEST_INVALID: { status: 400, summary: 'A frontend manifest is not JSON, has no entry, or lists a file that is missing or outside the frontend folder.' },
+  PLG_PACKAGE_MISSING: { status: 500, summary: 'Plugin code imports an npm package that is neither shipped with the plugin nor shared by the host.' },
+  PLG_PACKAGE_NATIVE: { status: 400, summary: 'A production dependency of a plugin is a native addon, which a plugin archive cannot carry.' },
+  PLG_SHARED_PACKAGE_VERSION: { status: 400, summary: 'A plugin asks for a major version of a shared package other than the host\'s; reported by appnest doctor.' },
+  PLG_TYPEORM_ROOT: { status: 500, summary: 'A plugin module imports TypeOrmModule.forRoot(); plugins use the host\'s DataSource through forFeature().' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import { runInThisContext, Script } from 'node:vm';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PluginError } from '../errors/plugin-error';
-import type { PluginCompiler } from './plugin-compiler';
+import type { CompiledFile, PluginCompiler } from './plugin-compiler';
+import { packageNameOf, resolvePackage } from './package-resolver';
 import { sharedPackageOf, SDK_PACKAGE } from './shared-modules';
 
 interface LoadedFile {
@@ -34,24 +35,35 @@ function isFile(path: string): boolean {
 /** Whether this code runs in Node's main context, where vm scripts run (not so under a test runner's sandbox). */
 const IN_MAIN_CONTEXT = runInThisContext('globalThis') === globalThis;
 
+const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
+
+type LocalRequire = NodeRequire;
+
 /**
  * Loads one plugin's code: its own CommonJS registry, so a reload never sees a stale module and
- * the previous code is dropped with its loader. Relative imports are compiled on demand and may
- * not leave the plugin folder; shared packages are the host's; anything else comes from the
- * plugin's node_modules first, then the host's.
+ * the previous code is dropped with its loader. The plugin's own files are compiled on demand and
+ * their relative imports may not leave the plugin folder. Its npm dependencies (its node_modules)
+ * load into the same registry, ESM ones turned into CommonJS, so every file loaded on the
+ * plugin's behalf gets the host's copy of a shared package. A package the plugin does not ship
+ * comes from the host, or fails with PLG_PACKAGE_MISSING naming the importing file.
  */
 export class PluginCodeLoader {
   private readonly registry = new Map<string, LoadedFile>();
-  private readonly pluginRequire: NodeRequire;
-  /** Every class exported by a file of this plugin. */
+  /** Every class exported by a file of this plugin (not of its dependencies). */
   readonly ownClasses = new Set<Function>();
+  /** The plugin folder as given and as Node's resolver names it (links resolved). */
+  private readonly roots: string[];
 
   constructor(
     readonly pluginId: string,
     readonly pluginDir: string,
     private readonly compiler: PluginCompiler,
   ) {
-    this.pluginRequire = createRequire(join(pluginDir, 'package.json'));
+    this.roots = [...new Set([pluginDir, realpathSync(pluginDir)])].map((dir) => dir + sep);
+  }
+
+  private isInside(file: string): boolean {
+    return this.roots.some((root) => file.startsWith(root));
   }
 
   /** Imports `file` (absolute) and returns its exports. */
@@ -60,16 +72,70 @@ export class PluginCodeLoader {
     if (existing) return existing.exports;
     const record: LoadedFile = { exports: {} };
     this.registry.set(file, record);
-    if (extname(file) === '.json') {
+    const ext = extname(file);
+    if (ext === '.json') {
       record.exports = JSON.parse(readFileSync(file, 'utf8'));
       return record.exports;
     }
-    const module = { exports: {} as unknown, id: file, filename: file };
-    const localRequire = (request: string): unknown => this.require(request, dirname(file));
-    this.evaluate(file).call(module.exports, module.exports, localRequire, module, file, dirname(file));
+    if (ext === '.node') {
+      record.exports = require(file);
+      return record.exports;
+    }
+    const dependency = IN_NODE_MODULES.test(file);
+    const module = { exports: {} as unknown, id: file, filename: file, loaded: false, children: [], paths: [] as string[], require: undefined as unknown };
+    const localRequire = this.localRequire(file, dependency);
+    module.require = localRequire;
+    const compiled = dependency ? this.compiler.compiledDependency(file, this.pluginId) : this.compiler.compiled(file, this.pluginId);
+    this.evaluate(file, compiled).call(module.exports, module.exports, localRequire, module, file, dirname(file));
+    module.loaded = true;
     record.exports = module.exports;
-    this.collectClasses(module.exports);
+    if (!dependency) this.collectClasses(module.exports);
     return record.exports;
+  }
+
+  /** The `require` a file of the plugin (or of its dependencies) is given. */
+  private localRequire(file: string, dependency: boolean): LocalRequire {
+    const resolveFor = (request: string): string => this.resolve(request, file, dependency);
+    const local = ((request: string): unknown => {
+      if (request.startsWith('node:') || isBuiltin(request)) return require(request);
+      if (sharedPackageOf(request)) return requireShared(request);
+      const resolved = resolveFor(request);
+      return this.isInside(resolved) ? this.load(resolved) : require(resolved);
+    }) as LocalRequire;
+    local.resolve = ((request: string) => {
+      if (request.startsWith('node:') || isBuiltin(request)) return request;
+      return sharedPackageOf(request) ? require.resolve(request) : resolveFor(request);
+    }) as LocalRequire['resolve'];
+    local.cache = Object.create(null) as NodeRequire['cache'];
+    local.main = require.main;
+    return local;
+  }
+
+  /**
+   * Where `request` from `file` leads: relative imports of the plugin's own files stay inside the
+   * plugin folder; a dependency's are Node's. A package comes from the plugin's node_modules
+   * first, then from the host's.
+   */
+  private resolve(request: string, file: string, dependency: boolean): string {
+    if (request.startsWith('.') || isAbsolute(request)) {
+      return dependency ? createRequire(file).resolve(request) : this.resolveRelative(request, dirname(file));
+    }
+    const own = resolvePackage(request, file);
+    if (own && this.isInside(own)) return own;
+    try {
+      return require.resolve(request);
+    } catch {
+      throw this.missingPackage(request, file);
+    }
+  }
+
+  private missingPackage(request: string, file: string): PluginError {
+    const name = packageNameOf(request);
+    return new PluginError('PLG_PACKAGE_MISSING', `Plugin '${this.pluginId}' imports '${request}' in ${relative(this.pluginDir, file)}, but package '${name}' is neither installed with the plugin nor shared by the host.`, {
+      pluginId: this.pluginId,
+      hint: `Add '${name}' to "dependencies" in the plugin's package.json, run npm install in the plugin folder, and pack it again: appnest pack ships production dependencies.`,
+      details: { file: relative(this.pluginDir, file), package: name },
+    });
   }
 
   /**
@@ -79,28 +145,13 @@ export class PluginCodeLoader {
    * Node map stack lines to the TypeScript; otherwise a vm script uses and keeps V8's code cache
    * beside the compiled file, which spares later starts most of the parsing.
    */
-  private evaluate(file: string): Function {
-    const compiled = this.compiler.compiled(file, this.pluginId);
+  private evaluate(file: string, compiled: CompiledFile): Function {
     const wrapper = `(function (exports, require, module, __filename, __dirname) {${compiled.code}\n})`;
     if (process.sourceMapsEnabled || !IN_MAIN_CONTEXT) return (0, eval)(`${wrapper}\n//# sourceURL=${file}`) as Function;
     const cachedData = this.compiler.codeCacheOf(compiled);
     const script = new Script(wrapper, { filename: file, cachedData });
     if (!cachedData || script.cachedDataRejected) this.compiler.keepCodeCache(compiled, script);
     return script.runInThisContext() as Function;
-  }
-
-  private require(request: string, fromDir: string): unknown {
-    if (request.startsWith('.') || isAbsolute(request)) return this.load(this.resolveRelative(request, fromDir));
-    if (request.startsWith('node:')) return require(request);
-    if (sharedPackageOf(request)) return requireShared(request);
-    let resolved: string | undefined;
-    try {
-      resolved = this.pluginRequire.resolve(request);
-    } catch {
-      resolved = undefined;
-    }
-    if (resolved && resolved.startsWith(join(this.pluginDir, 'node_modules'))) return this.pluginRequire(resolved);
-    return require(request);
   }
 
   private resolveRelative(request: string, fromDir: string): string {

@@ -18,8 +18,15 @@ const SWC_OPTIONS: Options = {
   swcrc: false,
   configFile: false,
 };
+/** ESM files of a plugin's npm dependencies: plain JavaScript to CommonJS, with babel-style interop. */
+const DEPENDENCY_OPTIONS: Options = {
+  jsc: { target: 'es2022', keepClassNames: true, parser: { syntax: 'ecmascript' } },
+  module: { type: 'commonjs', strict: false },
+  swcrc: false,
+  configFile: false,
+};
 const SWC_VERSION = (require('@swc/core/package.json') as { version: string }).version;
-const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}`).digest('hex').slice(0, 12);
+const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}:${JSON.stringify(DEPENDENCY_OPTIONS)}`).digest('hex').slice(0, 12);
 
 /** How long loading must have been quiet before this process writes its new cache entries. */
 const QUIET_MS = 1000;
@@ -79,6 +86,31 @@ export class PluginCompiler {
     return { code, cacheFile };
   }
 
+  /**
+   * The CommonJS code of a file of a plugin's npm dependencies: CommonJS as it is, ESM turned into
+   * CommonJS (cached like plugin files) so it loads into the plugin's own registry.
+   */
+  compiledDependency(file: string, pluginId: string): CompiledFile {
+    const source = readFileSync(file, 'utf8');
+    const cacheFile = this.cachePath(file, source);
+    if (!isModuleFile(file)) return { code: source.startsWith('#!') ? `//${source}` : source, cacheFile };
+    const hit = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
+    if (hit !== undefined) return { code: hit, cacheFile };
+    let code: string;
+    try {
+      code = swc().transformSync(source, { ...DEPENDENCY_OPTIONS, filename: file }).code;
+    } catch (err) {
+      throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}': a dependency does not load as CommonJS: ${describeSwcError(err, file)}`, {
+        pluginId,
+        hint: 'The package may use top-level await or syntax this host does not support; pick another version or package.',
+        cause: err,
+        details: { file },
+      });
+    }
+    this.store(cacheFile, code);
+    return { code, cacheFile };
+  }
+
   /** V8's code cache stored for a compiled file, if any. */
   codeCacheOf(compiled: CompiledFile): Buffer | undefined {
     return readIfExists(`${compiled.cacheFile}.v8`);
@@ -129,7 +161,7 @@ export class PluginCompiler {
     const code = [...this.unwrittenCode];
     const codeCaches = [...this.unwrittenCodeCaches];
     this.unwrittenCodeCaches.clear();
-    await Promise.all([...new Set(code.map(([file]) => dirname(file)))].map((dir) => mkdir(dir, { recursive: true }).catch(() => undefined)));
+    await Promise.all([...new Set([...code, ...codeCaches].map(([file]) => dirname(file)))].map((dir) => mkdir(dir, { recursive: true }).catch(() => undefined)));
     await Promise.all([
       ...code.map(async ([file, text]) => {
         await this.storeAsync(file, text);
@@ -172,6 +204,26 @@ export class PluginCompiler {
       await rm(partial, { force: true }).catch(() => undefined);
     }
   }
+}
+
+const packageTypes = new Map<string, string | undefined>();
+
+/** The "type" of the package.json nearest to `dir` (cached per folder). */
+function packageTypeOf(dir: string): string | undefined {
+  if (packageTypes.has(dir)) return packageTypes.get(dir);
+  const manifest = readIfExists(join(dir, 'package.json'));
+  const parent = dirname(dir);
+  const type = manifest ? ((JSON.parse(manifest.toString('utf8')) as { type?: string }).type ?? 'commonjs') : parent === dir ? undefined : packageTypeOf(parent);
+  packageTypes.set(dir, type);
+  return type;
+}
+
+/** Whether Node would load a dependency file as an ES module. */
+function isModuleFile(file: string): boolean {
+  const ext = extname(file);
+  if (ext === '.mjs') return true;
+  if (ext === '.cjs') return false;
+  return packageTypeOf(dirname(file)) === 'module';
 }
 
 function readIfExists(file: string): Buffer | undefined {

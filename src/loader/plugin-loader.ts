@@ -5,6 +5,8 @@ import { DefaultNamingStrategy, getMetadataArgsStorage, type MigrationInterface 
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
 import { listPluginFiles } from '../pack/plugin-files';
+import type { INestApplication } from '@nestjs/common';
+import { refuseOwnDataSource } from './module-imports';
 import { PluginCodeLoader } from './plugin-code-loader';
 import type { PluginCompiler } from './plugin-compiler';
 import { findModuleClass, ownModuleClasses, pluginRoutes, type PluginRoute } from './plugin-inspector';
@@ -29,6 +31,8 @@ export interface LoadedBackend {
   entities: PluginEntity[];
   routes: PluginRoute[];
   code: PluginCodeLoader;
+  /** The `configure(app)` the marker file exports: what the plugin's main.ts would do to its application. */
+  configure?: (app: INestApplication) => unknown;
 }
 
 const naming = new DefaultNamingStrategy();
@@ -84,7 +88,16 @@ export class PluginLoader {
       table: naming.tableName((args.target as Function).name, args.name),
     }));
     const modules = ownModuleClasses(moduleClass, code.ownClasses);
-    return { moduleClass, modules, entities, routes: pluginRoutes(pluginRoutePrefix(plugin.id), modules), code };
+    refuseOwnDataSource(plugin.id, modules);
+    const configure = (moduleExports as { configure?: unknown } | undefined)?.configure;
+    return {
+      moduleClass,
+      modules,
+      entities,
+      routes: pluginRoutes(pluginRoutePrefix(plugin.id), modules),
+      code,
+      configure: typeof configure === 'function' ? (configure as LoadedBackend['configure']) : undefined,
+    };
   }
 }
 

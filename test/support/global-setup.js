@@ -2,6 +2,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { installFixtureDependencies } = require('./fixture-dependencies');
 
 function buildHost() {
   // The CLI and process tests run the compiled host; build it once here rather than in each worker.
@@ -16,4 +17,5 @@ function buildHost() {
 
 module.exports = async function globalSetup() {
   buildHost();
+  installFixtureDependencies();
 };
