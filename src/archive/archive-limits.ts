@@ -17,7 +17,7 @@ const MB = 1024 * 1024;
 
 export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxArchiveBytes: 200 * MB,
-  maxEntries: 2000,
+  maxEntries: 20000,
   maxTotalBytes: 200 * MB,
   maxCompressionRatio: 100,
   ratioThresholdBytes: MB,

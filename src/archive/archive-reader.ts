@@ -45,7 +45,7 @@ function openZip(buffer: Buffer, archive: string, limits: ArchiveLimits): AdmZip
   const declared = zip.getEntryCount();
   if (declared > limits.maxEntries) {
     throw archiveError('PLG_ARCHIVE_TOO_MANY_ENTRIES', archive, undefined, `holds ${declared} entries; the limit is ${limits.maxEntries}.`,
-      'Leave node_modules and build output out of the zip, or raise the entry limit.');
+      'Pack the plugin with appnest pack, which ships only what runs, or raise the entry limit.');
   }
   try {
     return zip.getEntries();
@@ -85,7 +85,7 @@ function checkLocalHeader(buffer: Buffer, entry: AdmZip.IZipEntry, archive: stri
 export function readArchive(buffer: Buffer, archive: string, limits: ArchiveLimits): ArchiveEntry[] {
   if (buffer.length > limits.maxArchiveBytes) {
     throw archiveError('PLG_ARCHIVE_TOO_LARGE', archive, undefined, `is ${buffer.length} bytes; the limit is ${limits.maxArchiveBytes}.`,
-      'Leave node_modules and build output out of the zip, or raise the archive size limit.');
+      'Pack the plugin with appnest pack, which ships only what runs, or raise the archive size limit.');
   }
   const raw = openZip(buffer, archive, limits);
   let total = 0;
@@ -105,7 +105,7 @@ export function readArchive(buffer: Buffer, archive: string, limits: ArchiveLimi
     total += header.size;
     if (total > limits.maxTotalBytes) {
       throw archiveError('PLG_ARCHIVE_UNCOMPRESSED_TOO_LARGE', archive, name, `brings the declared uncompressed size to ${total} bytes; the limit is ${limits.maxTotalBytes}.`,
-        'Leave node_modules and build output out of the zip, or raise the total size limit.');
+        'Pack the plugin with appnest pack, which ships only what runs, or raise the total size limit.');
     }
     const ratio = header.size / Math.max(1, header.compressedSize);
     if (header.size > limits.ratioThresholdBytes && ratio > limits.maxCompressionRatio) {

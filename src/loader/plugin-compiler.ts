@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Script } from 'node:vm';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Options } from '@swc/core';
 import { PluginError } from '../errors/plugin-error';
 
@@ -84,6 +84,25 @@ export class PluginCompiler {
     }
     this.store(cacheFile, code);
     return { code, cacheFile };
+  }
+
+  /**
+   * Compiles a file for a plugin archive, not cached: its inline source map names the source by
+   * its file name alone (relative to the compiled file beside it), so the output is the same in
+   * any folder on any machine.
+   */
+  compileRelocatable(file: string, pluginId: string): string {
+    const source = readFileSync(file, 'utf8');
+    try {
+      return swc().transformSync(source, { ...optionsFor(file), filename: basename(file) }).code;
+    } catch (err) {
+      throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' does not compile: ${describeSwcError(err, file)}`, {
+        pluginId,
+        hint: 'Fix the syntax error at the file and line named, then pack again.',
+        cause: err,
+        details: { file },
+      });
+    }
   }
 
   /**
