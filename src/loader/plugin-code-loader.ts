@@ -93,7 +93,11 @@ export class PluginCodeLoader {
     return record.exports;
   }
 
-  /** The `require` a file of the plugin (or of its dependencies) is given. */
+  /** The `require` a file at `file`, of the plugin or of its dependencies, is given. */
+  requireFor(file: string): NodeRequire {
+    return this.localRequire(file, IN_NODE_MODULES.test(file));
+  }
+
   private localRequire(file: string, dependency: boolean): LocalRequire {
     const resolveFor = (request: string): string => this.resolve(request, file, dependency);
     const local = ((request: string): unknown => {
