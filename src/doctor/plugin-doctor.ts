@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { PluginCompiler } from '../loader/plugin-compiler';
 import { PluginLoader } from '../loader/plugin-loader';
 import { checkActions, checkCompile, checkImport, checkTables } from './code-checks';
+import { checkSharedPackages } from './dependency-checks';
 import { checkDescriptor } from './descriptor-checks';
 import { errorFinding, type Finding } from './doctor-finding';
 import { checkManifest } from './manifest-checks';
@@ -14,7 +15,7 @@ export interface PluginCheckup {
 }
 
 /**
- * Checks plugin folders without enabling them: descriptor, marker, compile, import (the plugin's
+ * Checks plugin folders without enabling them: descriptor, marker, shared package versions, compile, import (the plugin's
  * top-level code runs, to read its TypeORM entities and @Action methods), table names, migrations,
  * frontend manifest. Every check is a small function adding findings; one failing check never
  * hides the others, except that code which does not compile is not imported.
@@ -35,6 +36,7 @@ export class PluginDoctor {
     const first = this.seen.get(plugin.id);
     if (first) findings.push(errorFinding('PLG_DUPLICATE_ID', plugin.id, `Plugin id '${plugin.id}' in '${dir}' is already used by '${first}'; the host ignores the second.`));
     this.seen.set(plugin.id, dir);
+    checkSharedPackages(plugin, findings);
     const compiled = checkCompile(plugin, this.compiler, findings);
     const backend = compiled && plugin.backendEntry && !plugin.error ? checkImport(plugin, this.loader, findings) : undefined;
     if (backend) {

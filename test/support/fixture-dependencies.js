@@ -1,4 +1,4 @@
-// Fixture plugins that declare npm dependencies get them installed as their authors would:
+// Fixture plugins whose package.json has "dependencies" get them installed as their authors would:
 // `npm install --omit=dev` in the fixture folder, once per change of its package.json.
 const { createHash } = require('node:crypto');
 const { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -12,7 +12,7 @@ function installFixtureDependencies() {
   for (const name of readdirSync(FIXTURES)) {
     const dir = join(FIXTURES, name);
     const manifest = join(dir, 'package.json');
-    if (!existsSync(manifest)) continue;
+    if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, 'utf8')).dependencies) continue;
     const hash = createHash('sha256').update(readFileSync(manifest)).digest('hex');
     const stamp = join(dir, 'node_modules', STAMP);
     if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) continue;
