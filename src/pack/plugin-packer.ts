@@ -29,11 +29,12 @@ export interface PackResult {
 
 const TYPESCRIPT = /\.(ts|tsx|mts|cts)$/;
 
-/** Files the author needs and the host does not: frontend sources, tests, type declarations, tsconfig. */
+/** Files the author needs and the host does not: frontend sources, tests and their Jest config, type declarations, tsconfig. */
 export function isAuthoringOnly(path: string, isDirectory: boolean): boolean {
   const name = basename(path);
   if (isDirectory) return path === 'web' || name === 'test' || name === 'tests' || name === '__tests__';
-  return /\.(test|spec)\.[cm]?[jt]sx?$/.test(name) || name.endsWith('.d.ts') || /^tsconfig(\..+)?\.json$/.test(name);
+  if (/\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(name) || name.endsWith('.d.ts')) return true;
+  return /^tsconfig(\..+)?\.json$/.test(name) || /^jest\.config(\..+)?\.[cm]?[jt]s(on)?$/.test(name) || /^jest-e2e\.json$/.test(name);
 }
 
 /**
