@@ -14,7 +14,7 @@ describe('packPlugin', () => {
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  it('zips the plugin under its id with every .ts compiled to CommonJS .js, and prints what it wrote', async () => {
+  it('zips the plugin under its id with every .ts compiled to CommonJS .js, its specs left out, and prints what it wrote', async () => {
     const result = await packPlugin(HELLO, { out: join(work, 'hello.zip') });
     expect(result).toMatchObject({ id: 'hello', version: '1.0.0', file: join(work, 'hello.zip'), files: 4, compiled: 3 });
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
