@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
-import { describeDb } from './support/test-database';
-import { runCli } from './support/processes';
+import { describeDb, TEST_DB } from './support/test-database';
+import { REPO, runCli } from './support/processes';
 import { FIXTURES, TestSandbox } from './support/test-host';
 
 describeDb('appnest new, test and pack', () => {
@@ -48,6 +48,21 @@ describeDb('appnest new, test and pack', () => {
     expect(broken.stderr).toMatch(/^FAIL test\/demo\.e2e-spec\.ts/m);
     expect(broken.stdout).toMatch(/^FAIL demo \(/m);
   }, 240000);
+
+  // Inside the repository Node finds the host's node_modules by walking up; the specs must pass there
+  // too. A plugins folder of its own under .tmp/, so the other tests never see this plugin.
+  (TEST_DB === 'embedded' ? it : it.skip)('scaffolds a plugin inside the repository whose Jest specs pass as generated', async () => {
+    mkdirSync(join(REPO, '.tmp'), { recursive: true });
+    const plugins = mkdtempSync(join(REPO, '.tmp', 'plugins-'));
+    try {
+      expect((await runCli(['new', 'demo', '--dir', plugins], env, REPO)).code).toBe(0);
+      const tested = await runCli(['test', join(plugins, 'demo')], env, REPO);
+      expect([tested.code, tested.stderr]).toEqual([0, expect.stringMatching(/^Tests: +6 passed, 6 total$/m)]);
+      expect(tested.stdout).toMatch(/^PASS demo \(demo\.service\.spec\.ts, test\/demo\.e2e-spec\.ts\)$/m);
+    } finally {
+      rmSync(plugins, { recursive: true, force: true });
+    }
+  }, 180000);
 
   it('still runs the node:test files of a plugin written that way', async () => {
     const tested = await runCli(['test', join(FIXTURES, 'node-test-suite')], env, work);
