@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /** The swc settings Nest 12 needs under Jest: decorator metadata on, CommonJS out (the repository's .swcrc.jest.json). */
-export const JEST_SWC_OPTIONS = {
+const JEST_SWC_OPTIONS = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
     transform: { legacyDecorator: true, decoratorMetadata: true },

@@ -1,4 +1,3 @@
-import { JEST_SWC_OPTIONS } from '../../cli/plugin-jest-config';
 import type { PluginNames } from '../plugin-names';
 import type { FileMap } from './backend-templates';
 
@@ -120,14 +119,26 @@ describe('${id}, enabled in a host', () => {
 `;
 
 /** The Jest configuration, written out so an author can read and change it; \`appnest test\` runs it. */
-const jestConfig = (hostRoot: string) => `// Jest for this plugin, as \`appnest test\` runs it. Nest needs decorator metadata, so TypeScript
-// goes through @swc/jest (Nest 12 is ESM-only: node_modules too, but PGlite). jest, @swc/jest,
-// @nestjs/testing, supertest, the Nest packages and the appnest SDK come from the host's
-// installation (APPNEST_HOST_ROOT, set by appnest test), so the plugin needs no npm install.
+const jestConfig = (hostRoot: string) => `// Jest for this plugin; \`appnest test\` runs it with the host's Jest.
+// - TypeScript goes through @swc/jest with decorator metadata, which Nest's dependency injection reads.
+// - Nest 12 is ESM-only: node_modules are turned into CommonJS too, all but PGlite (CommonJS already).
+// - jest, @swc/jest, @nestjs/testing, supertest, the Nest packages and the appnest SDK are the
+//   host's (APPNEST_HOST_ROOT, set by appnest test), so the plugin needs no npm install of its own.
 const { join } = require('node:path');
 
 const host = process.env.APPNEST_HOST_ROOT ?? ${JSON.stringify(hostRoot)};
-const swc = [require.resolve('@swc/jest', { paths: [host] }), ${JSON.stringify(JEST_SWC_OPTIONS)}];
+const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+  swcrc: false,
+};
+const swc = [require.resolve('@swc/jest', { paths: [host] }), swcOptions];
 
 module.exports = {
   rootDir: __dirname,
