@@ -13,8 +13,8 @@ const JEST_SWC_OPTIONS = {
   swcrc: false,
 } as const;
 
-/** Jest's spec files in a plugin: unit specs beside the code, e2e specs in test/ (Nest's names). */
-export const JEST_SPEC_FILE = /\.(spec|e2e-spec)\.[cm]?[jt]s$/;
+/** Jest's spec files in a plugin, as the testMatch below: unit specs beside the code, e2e specs in test/ (Nest's names). */
+export const JEST_SPEC_FILE = /\.(spec|e2e-spec)\.ts$/;
 
 /**
  * The Jest configuration `appnest test` gives a plugin without a jest.config of its own, and the

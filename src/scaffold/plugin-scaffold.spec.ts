@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,17 @@ describe('scaffoldPlugin', () => {
     } finally {
       if (before !== undefined) process.env.APPNEST_HOST_ROOT = before;
     }
+  });
+
+  it('writes code and specs that type-check strictly with the tsconfig it writes', () => {
+    const { dir } = scaffoldPlugin({ id: 'demo', parentDir: parent });
+    let output = '';
+    try {
+      execFileSync(process.execPath, [join(findHostRoot(), 'node_modules/@typescript/native/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, stdio: 'pipe' });
+    } catch (err) {
+      output = String((err as { stdout?: Buffer }).stdout ?? err);
+    }
+    expect(output).toBe('');
   });
 
   it('adds a Vite source and a prebuilt frontend whose manifest the host accepts', () => {
