@@ -10,10 +10,26 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/test/fixtures/', '<rootDir>/plugins/'],
 };
 
+// The example plugins' own specs, resolved as `appnest test` resolves them: the SDK from src/sdk,
+// and './x.js' imports (plugin code is written for Node's ESM resolution) to the x.ts beside them.
+const examplePlugins = {
+  ...common,
+  displayName: 'plugins',
+  testMatch: ['<rootDir>/plugins/*/**/*.spec.ts', '<rootDir>/plugins/*/**/*.e2e-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/plugins/[^/]+/(frontend|web)/'],
+  moduleFileExtensions: ['js', 'ts', 'mjs', 'cjs', 'json'],
+  moduleNameMapper: {
+    '^appnest$': '<rootDir>/src/sdk/index.ts',
+    '^appnest/testing$': '<rootDir>/src/sdk/testing.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};
+
 // Integration tests run twice: on the embedded database (PGlite) and on the real PostgreSQL.
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    examplePlugins,
     { ...common, displayName: 'embedded', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-embedded.js'] },
     { ...common, displayName: 'postgres', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-postgres.js'] },
   ],

@@ -19,6 +19,6 @@ function newestSource(dir) {
 
 const stale = !existsSync(entry) || ['src', 'migrations'].some((dir) => newestSource(join(root, dir)) > statSync(entry).mtimeMs);
 if (stale && existsSync(join(root, 'tsconfig.build.json'))) {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 require(entry).runCli(process.argv.slice(2)).then((code) => process.exit(code));

@@ -6,7 +6,7 @@ describe('the TypeScript sources', () => {
     const root = join(__dirname, '..');
     let output = '';
     try {
-      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { cwd: root, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(root, 'node_modules/@typescript/native/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { cwd: root, stdio: 'pipe' });
     } catch (err) {
       output = String((err as { stdout?: Buffer }).stdout ?? err);
     }

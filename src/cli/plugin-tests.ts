@@ -4,18 +4,19 @@ import { join, relative } from 'node:path';
 import { readPluginFolder } from '../discovery/plugin-scanner';
 import { markerIn } from '../discovery/plugin-layout';
 
-const TEST_FILE = /\.test\.(ts|mts|cts|js)$/;
+/** node:test files; Jest's are JEST_SPEC_FILE (`*.spec.ts`, `*.e2e-spec.ts`). */
+export const NODE_TEST_FILE = /\.test\.(ts|mts|cts|js)$/;
 const NOT_SEARCHED = new Set(['node_modules', 'frontend', 'web']);
 
-/** The test files of a plugin (`*.test.ts` anywhere but node_modules, frontend/, web/ and dot folders), sorted. */
-export function findTestFiles(pluginDir: string): string[] {
+/** The files of a plugin whose name matches `pattern`, anywhere but node_modules, frontend/, web/ and dot folders, sorted. */
+export function findTestFiles(pluginDir: string, pattern: RegExp = NODE_TEST_FILE): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.') || NOT_SEARCHED.has(name)) continue;
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (TEST_FILE.test(name)) found.push(path);
+      else if (pattern.test(name)) found.push(path);
     }
   };
   walk(pluginDir);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join, sep } from 'node:path';
 
-/** Paths under a plugin that never need a backend reload: dependencies, dot folders, frontend builds and sources, tests. */
+/** Paths under a plugin that never need a backend reload: dependencies, dot folders, frontend builds and sources, tests and their Jest config. */
 const IGNORED_IN_PLUGIN = new Set(['node_modules', 'frontend', 'web', 'test', 'tests']);
 
 /** true when a change at `path` (relative to the plugins folder) may change what a plugin runs. */
@@ -10,7 +10,8 @@ export function affectsBackend(path: string): boolean {
   if (segments.length === 0) return true;
   if (segments.some((s) => s.startsWith('.') || s === 'node_modules')) return false;
   if (segments.length > 1 && IGNORED_IN_PLUGIN.has(segments[1])) return false;
-  return !/\.(test|spec)\.[cm]?[jt]sx?$/.test(segments[segments.length - 1]);
+  const name = segments[segments.length - 1];
+  return !/\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(name) && !/^jest\.config\./.test(name);
 }
 
 /**

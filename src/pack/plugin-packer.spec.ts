@@ -14,7 +14,7 @@ describe('packPlugin', () => {
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  it('zips the plugin under its id with every .ts compiled to CommonJS .js, and prints what it wrote', async () => {
+  it('zips the plugin under its id with every .ts compiled to CommonJS .js, its specs left out, and prints what it wrote', async () => {
     const result = await packPlugin(HELLO, { out: join(work, 'hello.zip') });
     expect(result).toMatchObject({ id: 'hello', version: '1.0.0', file: join(work, 'hello.zip'), files: 4, compiled: 3 });
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -41,9 +41,9 @@ describe('packPlugin', () => {
 });
 
 describe('the files a pack ships', () => {
-  it('leaves out frontend sources, tests, declarations and tsconfig', () => {
+  it('leaves out frontend sources, tests, their Jest config, declarations and tsconfig', () => {
     const shipped = ['app.module.ts', 'frontend', 'frontend/manifest.json', 'migrations/1-init.ts', 'README.md', 'backend/web'];
-    const left = ['web', 'test', 'backend/tests', 'items.test.ts', 'items.spec.ts', 'types.d.ts', 'tsconfig.json', 'tsconfig.build.json'];
+    const left = ['web', 'test', 'backend/tests', 'items.test.ts', 'items.spec.ts', 'backend/items.e2e-spec.ts', 'jest.config.js', 'jest.config.ts', 'jest-e2e.json', 'types.d.ts', 'tsconfig.json', 'tsconfig.build.json'];
     for (const path of shipped) expect([path, isAuthoringOnly(path, !path.includes('.'))]).toEqual([path, false]);
     for (const path of left) expect([path, isAuthoringOnly(path, !path.includes('.'))]).toEqual([path, true]);
   });

@@ -39,11 +39,12 @@ const ENTRY_TIME = new Date(2000, 0, 1);
 /** rw-r--r-- regular file, in the external attributes' upper half. */
 const ENTRY_ATTR = (0o100644 << 16) >>> 0;
 
-/** Files the author needs and the host does not: frontend sources, tests, type declarations, tsconfig. */
+/** Files the author needs and the host does not: frontend sources, tests and their Jest config, type declarations, tsconfig. */
 export function isAuthoringOnly(path: string, isDirectory: boolean): boolean {
   const name = basename(path);
   if (isDirectory) return path === 'web' || name === 'test' || name === 'tests' || name === '__tests__';
-  return /\.(test|spec)\.[cm]?[jt]sx?$/.test(name) || name.endsWith('.d.ts') || /^(tsconfig|jest\.config)(\..+)?\.(json|[cm]?[jt]s)$/.test(name);
+  if (/\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(name) || name.endsWith('.d.ts')) return true;
+  return /^tsconfig(\..+)?\.json$/.test(name) || /^jest\.config(\..+)?\.[cm]?[jt]s(on)?$/.test(name) || /^jest-e2e\.json$/.test(name);
 }
 
 const HOST_STATE_DIRS = new Set(['data', 'plugins', 'frontend-plugins']);

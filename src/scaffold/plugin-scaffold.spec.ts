@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDescriptor } from '../discovery/plugin-descriptor';
 import { readPluginFolder } from '../discovery/plugin-scanner';
+import { pluginJestConfig } from '../cli/plugin-jest-config';
 import { FrontendManifest } from '../frontend/frontend-manifest';
+import { findHostRoot } from './host-root';
 import { pluginNames } from './plugin-names';
 import { scaffoldPlugin } from './plugin-scaffold';
 
@@ -18,9 +21,12 @@ describe('scaffoldPlugin', () => {
     expect(pluginNames('my-notes')).toEqual({ id: 'my-notes', pascal: 'MyNotes', title: 'My notes', table: 'my_notes_item' });
   });
 
-  it('writes a plugin discovery accepts, with its setting, action, migration and test', () => {
+  it('writes a plugin discovery accepts, with its setting, action, migration and Jest specs', () => {
     const { dir, files } = scaffoldPlugin({ id: 'my-notes', parentDir: parent, now: 1763683300000 });
-    expect(files).toEqual(expect.arrayContaining(['app.module.ts', 'my-notes.controller.ts', 'my-notes.tasks.ts', 'migrations/1763683300000-create-my-notes-item.ts', 'test/my-notes.test.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['app.module.ts', 'my-notes.controller.ts', 'my-notes.tasks.ts', 'migrations/1763683300000-create-my-notes-item.ts', 'my-notes.service.spec.ts', 'test/my-notes.e2e-spec.ts', 'jest.config.js']),
+    );
+    expect(files.some((f) => f.endsWith('.test.ts'))).toBe(false);
     expect(files.some((f) => f.startsWith('web/') || f.startsWith('frontend/'))).toBe(false);
     const plugin = readPluginFolder(dir, 'plugins');
     expect(plugin).toMatchObject({ id: 'my-notes', name: 'My notes', version: '0.1.0', backendEntry: join(dir, 'app.module.ts') });
@@ -30,6 +36,39 @@ describe('scaffoldPlugin', () => {
     expect(descriptor.actions?.map((a) => a.id)).toEqual(['clear']);
     expect(readFileSync(join(dir, 'my-notes.service.ts'), 'utf8')).toContain("@Action('clear')");
     expect(readFileSync(join(dir, 'migrations/1763683300000-create-my-notes-item.ts'), 'utf8')).toContain('CREATE TABLE my_notes_item');
+  });
+
+  it('writes a unit spec through @nestjs/testing and an e2e spec with supertest against the test host', () => {
+    const { dir } = scaffoldPlugin({ id: 'my-notes', parentDir: parent });
+    const unit = readFileSync(join(dir, 'my-notes.service.spec.ts'), 'utf8');
+    expect(unit).toContain('await Test.createTestingModule({');
+    expect(unit).toContain('{ provide: getRepositoryToken(MyNotesItem), useValue: items },');
+    const e2e = readFileSync(join(dir, 'test/my-notes.e2e-spec.ts'), 'utf8');
+    expect(e2e).toContain("import request from 'supertest';");
+    expect(e2e).toContain('host = await startTestHost({ plugins: [join(__dirname, \'..\')] });');
+  });
+
+  it("writes a jest.config that is the host's own Jest set-up for plugins, taken from the host's installation", () => {
+    const { dir } = scaffoldPlugin({ id: 'demo', parentDir: parent });
+    const hostRoot = findHostRoot();
+    const before = process.env.APPNEST_HOST_ROOT;
+    delete process.env.APPNEST_HOST_ROOT;
+    try {
+      expect(require(join(dir, 'jest.config.js'))).toEqual(pluginJestConfig(dir, hostRoot));
+    } finally {
+      if (before !== undefined) process.env.APPNEST_HOST_ROOT = before;
+    }
+  });
+
+  it('writes code and specs that type-check strictly with the tsconfig it writes', () => {
+    const { dir } = scaffoldPlugin({ id: 'demo', parentDir: parent });
+    let output = '';
+    try {
+      execFileSync(process.execPath, [join(findHostRoot(), 'node_modules/@typescript/native/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, stdio: 'pipe' });
+    } catch (err) {
+      output = String((err as { stdout?: Buffer }).stdout ?? err);
+    }
+    expect(output).toBe('');
   });
 
   it('adds a Vite source and a prebuilt frontend whose manifest the host accepts', () => {

@@ -2,9 +2,10 @@
  * appnest/testing: boot a real host with your plugin in a test.
  *
  * ```ts
+ * import request from 'supertest';
  * import { startTestHost } from 'appnest/testing';
  * const host = await startTestHost({ plugins: [join(__dirname, '..')] });
- * const res = await host.request('GET', '/api/plugins/demo/items');
+ * await request(host.url).get('/api/plugins/demo/items').expect(200);
  * await host.stop();
  * ```
  */
@@ -39,8 +40,10 @@ export interface TestResponse<T = any> {
 }
 
 export interface TestHost {
-  /** The host's base URL, e.g. http://127.0.0.1:41234. */
+  /** The host's base URL, e.g. http://127.0.0.1:41234: `request(host.url)` with supertest. */
   readonly url: string;
+  /** The admin bearer token, for the admin API (`Authorization: Bearer <token>`). */
+  readonly adminToken: string;
   /** The running host (its admin methods: setEnabled, saveSettings, runAction, reload, ...). */
   readonly host: AppnestHost;
   /** The host's log lines so far. */
@@ -103,6 +106,10 @@ class RunningTestHost implements TestHost {
 
   get url(): string {
     return this.host.url;
+  }
+
+  get adminToken(): string {
+    return this.host.adminToken;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<TestResponse<T>> {

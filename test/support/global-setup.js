@@ -9,7 +9,7 @@ function buildHost() {
   const root = join(__dirname, '../..');
   // Type errors do not stop the emit; the unit test src/typecheck.spec.ts reports them.
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(root, 'node_modules/@typescript/native/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'pipe' });
   } catch (err) {
     if (!existsSync(join(root, 'dist/src/main.js'))) throw err;
   }

@@ -22,10 +22,15 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   });
 }
 
-/** Starts `node dist/src/main.js` and resolves once it logs that it is listening, with its URL. */
-export function startHostProcess(env: Record<string, string | undefined>, cwd = REPO, timeoutMs = 60000): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+/** Starts `node dist/src/main.js` (or another built entry) and resolves once it logs that it is listening, with its URL. */
+export function startHostProcess(
+  env: Record<string, string | undefined>,
+  cwd = REPO,
+  timeoutMs = 60000,
+  entry = join(REPO, 'dist', 'src', 'main.js'),
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'main.js')], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -5,7 +5,9 @@ import { formatFinding } from '../../doctor/doctor-finding';
 import { PluginError } from '../../errors/plugin-error';
 import { scaffoldPlugin } from '../../scaffold/plugin-scaffold';
 import { JSON_OPTION, print, stringFlag, type Command, type CommandContext } from '../command';
-import { findTestFiles, isPluginFolder, pluginFoldersIn, runPluginTests } from '../plugin-tests';
+import { JEST_SPEC_FILE } from '../plugin-jest-config';
+import { runPluginJest } from '../plugin-jest-runner';
+import { findTestFiles, isPluginFolder, NODE_TEST_FILE, pluginFoldersIn, runPluginTests, type PluginTestRun } from '../plugin-tests';
 import { formatBytes, withProgress } from '../progress';
 
 /** Compiled code of the authoring commands, shared across runs (keyed by content hash). */
@@ -33,17 +35,23 @@ function doctorFolders(dir: string): string[] {
 
 async function runTests(ctx: CommandContext): Promise<number> {
   const dir = targetDir(ctx);
-  const plugins = pluginFoldersIn(dir).map((folder) => ({ folder, files: findTestFiles(folder) }));
-  const withTests = plugins.filter((p) => p.files.length > 0);
+  const plugins = pluginFoldersIn(dir).map((folder) => ({ folder, specs: findTestFiles(folder, JEST_SPEC_FILE), nodeTests: findTestFiles(folder, NODE_TEST_FILE) }));
+  const withTests = plugins.filter((p) => p.specs.length + p.nodeTests.length > 0);
   if (withTests.length === 0) {
-    throw new PluginError('PLG_BAD_REQUEST', `No plugin test files (*.test.ts) in ${dir}.`, { hint: 'Put node:test files in <plugin>/test/, e.g. test/items.test.ts; appnest new writes one.' });
+    throw new PluginError('PLG_BAD_REQUEST', `No plugin test files (*.spec.ts, *.e2e-spec.ts or *.test.ts) in ${dir}.`, {
+      hint: 'Put Jest specs beside the code (demo.service.spec.ts) and in <plugin>/test/ (demo.e2e-spec.ts); appnest new writes both.',
+    });
   }
   const reporter = stringFlag(ctx, 'reporter') ?? 'spec';
   let failed = 0;
-  for (const { folder, files } of withTests) {
-    const run = await runPluginTests(folder, files, reporter);
-    if (run.exitCode !== 0) failed++;
-    ctx.out(`${run.exitCode === 0 ? 'PASS' : 'FAIL'} ${run.pluginId} (${run.files.join(', ')})`);
+  for (const { folder, specs, nodeTests } of withTests) {
+    const runs: PluginTestRun[] = [];
+    if (specs.length > 0) runs.push(await runPluginJest(folder, specs));
+    if (nodeTests.length > 0) runs.push(await runPluginTests(folder, nodeTests, reporter));
+    for (const run of runs) {
+      if (run.exitCode !== 0) failed++;
+      ctx.out(`${run.exitCode === 0 ? 'PASS' : 'FAIL'} ${run.pluginId} (${run.files.join(', ')})`);
+    }
   }
   return failed === 0 ? 0 : 1;
 }
@@ -66,7 +74,7 @@ function runDoctor(ctx: CommandContext): number {
 export const AUTHORING_COMMANDS: Record<string, Command> = {
   new: {
     usage: 'new <id> [--frontend] [--dir <path>]',
-    summary: 'write a new plugin that works at once: entity, migration, routes, task, setting, action, test',
+    summary: 'write a new plugin that works at once: entity, migration, routes, task, setting, action, Jest specs',
     options: [
       ['--frontend', 'add a Vite frontend source (web/) and a prebuilt page (frontend/)'],
       ['--dir <path>', 'create it in this folder instead of APPNEST_PLUGINS_DIR'],
@@ -91,8 +99,8 @@ export const AUTHORING_COMMANDS: Record<string, Command> = {
   },
   test: {
     usage: 'test [dir] [--reporter <name>]',
-    summary: "run a plugin's test/*.test.ts (node:test) against a real test host; no build, no npm install",
-    options: [['--reporter <name>', 'node:test reporter: spec (default), tap or dot']],
+    summary: "run a plugin's Jest specs (*.spec.ts, *.e2e-spec.ts) and node:test files (*.test.ts) with the host's tools; no npm install",
+    options: [['--reporter <name>', 'node:test reporter: spec (default), tap or dot (Jest keeps its own)']],
     valueFlags: ['reporter'],
     arity: [0, 1],
     run: runTests,
