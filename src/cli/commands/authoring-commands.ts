@@ -116,7 +116,8 @@ export const AUTHORING_COMMANDS: Record<string, Command> = {
       const { packPlugin } = require('../../pack/plugin-packer') as typeof import('../../pack/plugin-packer');
       const result = await withProgress('Packing', (progress) => packPlugin(ctx.args.positionals[0], { out, onStep: (label) => progress.step(label) }));
       print(ctx, result, () => [
-        `Packed ${result.id} ${result.version}: ${result.file} (${result.files} files, ${result.compiled} compiled, ${formatBytes(result.bytes)})`,
+        `Packed ${result.id} ${result.version}: ${result.file} (${result.files} files, ${result.compiled} compiled, ${result.dependencies.length} npm packages, ${formatBytes(result.bytes)})`,
+        ...(result.leftOut.length ? [`left out (host state or secrets): ${result.leftOut.join(', ')}`] : []),
         `sha256 ${result.sha256}`,
       ]);
     },
