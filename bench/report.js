@@ -76,6 +76,13 @@ function rowsFor(db, r, targetN) {
       rows.push({ ...row(db, `install of a ${imp.zipMb.toFixed(1)} MB plugin zip`, +n, imp.available ? imp.ms : null, null, ms), note: imp.available ? undefined : imp.note });
     }
   }
+  if (r.dependencies) {
+    const d = r.dependencies;
+    const remark = `static column: the greeter plugin; JWT plugin ships ${d.packed.packages} npm packages (${d.packed.files} files)`;
+    rows.push({ ...row(db, 'enable, first (cold): JWT plugin vs greeter', 1, d['auth-jwt'].coldMs, d.hello.coldMs, ms), remark });
+    rows.push({ ...row(db, 'enable, warm: JWT plugin vs greeter', 1, d['auth-jwt'].warmMs, d.hello.warmMs, ms, undefined, [d['auth-jwt'].samples, d.hello.samples]), remark });
+    rows.push({ ...row(db, 'RSS added by an enable: JWT plugin vs greeter', 1, d['auth-jwt'].rssAddedMb, d.hello.rssAddedMb, mbSigned), remark });
+  }
   for (const x of rows) {
     const target = x.target && TARGETS[x.target];
     if (!target) continue;

@@ -8,6 +8,7 @@ const { measureBoots } = require('./boot-phase');
 const { snapshotHost } = require('./host-snapshot');
 const { pgliteTemplate } = require('./pglite-template');
 const { dropAll, postgresAvailable } = require('./databases');
+const { measureDependencies } = require('./dependency-phase');
 const { measureLifecycle } = require('./lifecycle-phase');
 const { measureLoad } = require('./load-phase');
 const { parseOptions } = require('./options');
@@ -75,6 +76,8 @@ async function main() {
       if (r.load) results[db].load = r.load;
       if (r.lifecycle) results[db].lifecycle[n] = r.lifecycle;
     }
+    log(`${db}, a plugin with npm dependencies against the greeter`);
+    results[db].dependencies = await measureDependencies(ctx, db, opts, log);
   }
 
   const rows = buildRows(results, opts.targetN);

@@ -4,6 +4,7 @@ import { runInThisContext, Script } from 'node:vm';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PluginError } from '../errors/plugin-error';
 import type { CompiledFile, PluginCompiler } from './plugin-compiler';
+import { firstFrameIn, formatPosition, missingImports, originalPosition } from './import-diagnostics';
 import { packageNameOf, resolvePackage } from './package-resolver';
 import { sharedPackageOf, SDK_PACKAGE } from './shared-modules';
 
@@ -89,8 +90,38 @@ export class PluginCodeLoader {
     this.evaluate(file, compiled).call(module.exports, module.exports, localRequire, module, file, dirname(file));
     module.loaded = true;
     record.exports = module.exports;
-    if (!dependency) this.collectClasses(module.exports);
+    if (!dependency) {
+      this.checkNamedImports(file, compiled.code);
+      this.collectClasses(module.exports);
+    }
     return record.exports;
+  }
+
+  /** Refuses a named import of a plugin file that the imported file does not export, naming both and the line. */
+  private checkNamedImports(file: string, code: string): void {
+    const exportsOf = (request: string): object | undefined => {
+      const target = this.registry.get(this.resolveRelative(request, dirname(file)))?.exports as { __esModule?: boolean } | undefined;
+      return target && typeof target === 'object' && target.__esModule ? target : undefined;
+    };
+    const [first] = missingImports(file, code, exportsOf);
+    if (!first) return;
+    throw new PluginError('PLG_IMPORT_FAILED', `Plugin '${this.pluginId}': ${formatPosition(this.pluginDir, first.position)} imports '${first.name}' from '${first.request}', which does not export it.`, {
+      pluginId: this.pluginId,
+      hint: `Check the spelling, or export '${first.name}' from '${first.request}'.`,
+      details: { file: relative(this.pluginDir, file), line: first.position.line, column: first.position.column },
+    });
+  }
+
+  /**
+   * Where in the plugin's sources `err` was thrown (`config.ts:5:23`), from the first stack frame
+   * in one of its files, mapped back to the TypeScript; undefined when no frame is the plugin's.
+   */
+  locate(err: unknown): string | undefined {
+    const frame = firstFrameIn((err as Error | undefined)?.stack, new Set(this.registry.keys()));
+    if (!frame) return undefined;
+    if (process.sourceMapsEnabled || IN_NODE_MODULES.test(frame.file)) return formatPosition(this.pluginDir, frame);
+    const code = this.compiler.compiled(frame.file, this.pluginId).code;
+    return formatPosition(this.pluginDir, originalPosition(code, frame.file, frame.line, frame.column));
   }
 
   /** The `require` a file at `file`, of the plugin or of its dependencies, is given. */

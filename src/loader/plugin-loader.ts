@@ -74,7 +74,8 @@ export class PluginLoader {
     try {
       moduleExports = code.load(plugin.backendEntry);
     } catch (err) {
-      throw toPluginError(err, 'PLG_IMPORT_FAILED', plugin.id, 'threw while its code was imported');
+      const at = err instanceof PluginError ? undefined : code.locate(err);
+      throw toPluginError(err, 'PLG_IMPORT_FAILED', plugin.id, `threw while its code was imported${at ? ` (at ${at})` : ''}`);
     }
     const moduleClass = findModuleClass(moduleExports);
     if (!moduleClass) {
