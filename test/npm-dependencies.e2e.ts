@@ -123,3 +123,19 @@ describeDb('plugins with their own npm dependencies, in place', () => {
     expect((await sandbox.request('GET', '/api/admin/plugins/typeorm-root')).body).toMatchObject({ state: 'failed', error: { code: 'PLG_TYPEORM_ROOT' } });
   });
 });
+
+describeDb('a global dynamic module in a plugin', () => {
+  let sandbox: TestSandbox;
+  afterEach(() => sandbox.dispose());
+
+  it("is global to its plugin's application alone: another plugin cannot inject from it, on a live enable or at boot", async () => {
+    sandbox = await TestSandbox.create(['global-provider', 'global-consumer']);
+    await sandbox.start();
+    expect((await sandbox.enable('global-provider')).body).toMatchObject({ state: 'active' });
+    expect((await sandbox.enable('global-consumer')).body).toMatchObject({ code: 'PLG_START_FAILED' });
+    await sandbox.start();
+    const list = (await sandbox.request('GET', '/api/admin/plugins')).body as { id: string; state: string }[];
+    expect(Object.fromEntries(list.map((p) => [p.id, p.state]))).toEqual({ 'global-provider': 'active', 'global-consumer': 'failed' });
+    expect((await sandbox.request('GET', '/api/plugins/global-provider/greeting')).body).toEqual({ greeting: 'hello' });
+  });
+});
