@@ -34,7 +34,7 @@ async function dropDatabase(name) {
 
 /** Drops every database this process created and has not dropped yet. */
 async function dropAll() {
-  for (const name of [...created]) await dropDatabase(name).catch(() => undefined);
+  for (const name of created) await dropDatabase(name).catch(() => undefined);
 }
 
 /** true when the cluster answers. */

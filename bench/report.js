@@ -120,7 +120,7 @@ function formatTable(rows) {
 
 /** Rows without the formatter, for JSON. */
 function jsonRows(rows) {
-  return rows.map(({ format, target, ...rest }) => ({ ...rest, appnest: rest.note && rest.appnestValue == null ? rest.note : format(rest.appnestValue), static: rest.staticValue == null ? null : format(rest.staticValue) }));
+  return rows.map(({ format, target: _target, ...rest }) => ({ ...rest, appnest: rest.note && rest.appnestValue == null ? rest.note : format(rest.appnestValue), static: rest.staticValue == null ? null : format(rest.staticValue) }));
 }
 
 module.exports = { buildRows, formatTable, jsonRows };

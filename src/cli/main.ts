@@ -69,5 +69,5 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

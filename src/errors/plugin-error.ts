@@ -33,7 +33,7 @@ export class PluginError extends Error {
       message: this.message,
       ...(this.pluginId ? { pluginId: this.pluginId } : {}),
       ...(this.hint ? { hint: this.hint } : {}),
-      ...(this.details ?? {}),
+      ...this.details,
     };
   }
 }

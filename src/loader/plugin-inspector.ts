@@ -24,7 +24,7 @@ export function findModuleClass(exports: unknown): Function | undefined {
   const withMetadata = candidates.find(isModuleClass);
   if (withMetadata) return withMetadata as Function;
   // @Module({}) stores no metadata at all: accept the one exported class named like a module.
-  const named = candidates.filter((c): c is Function => typeof c === 'function' && /Module$/.test(c.name));
+  const named = candidates.filter((c): c is Function => typeof c === 'function' && c.name.endsWith('Module'));
   return named.length === 1 ? named[0] : undefined;
 }
 

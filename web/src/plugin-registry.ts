@@ -81,7 +81,7 @@ async function sync(): Promise<void> {
     return;
   }
   const wanted = new Map(listings.map((l) => [l.id, l]));
-  for (const plugin of [...registry.plugins]) if (wanted.get(plugin.listing.id)?.entry !== plugin.listing.entry) unload(plugin);
+  for (const plugin of registry.plugins) if (wanted.get(plugin.listing.id)?.entry !== plugin.listing.entry) unload(plugin);
   registry.errors = registry.errors.filter((e) => wanted.get(e.id)?.entry === e.entry);
   const known = new Set([...registry.plugins.map((p) => p.listing.id), ...registry.errors.map((e) => e.id)]);
   const fresh = listings.filter((l) => !known.has(l.id));
