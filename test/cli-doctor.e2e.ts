@@ -13,6 +13,7 @@ const CASES: [fixture: string, expected: [code: string, severity: 'error' | 'war
   ['doctor-compile-error', [['PLG_COMPILE_FAILED', 'error', /items\.service\.ts:6:\d+/]]],
   ['doctor-no-module', [['PLG_NO_MODULE', 'error', /exports no @Module class/]]],
   ['doctor-import-throws', [['PLG_IMPORT_FAILED', 'error', /\(at app\.module\.ts:3:\d+\): missing configuration DOCTOR_NEVER_SET/]]],
+  ['doctor-route-clash', [['PLG_ROUTE_CONFLICT', 'error', /LegacyController\.legacyList\(\) and ItemsController\.list\(\) both answer GET \/api\/plugins\/doctor-route-clash\/items/]]],
   ['doctor-missing-export', [['PLG_IMPORT_FAILED', 'error', /app\.module\.ts:2:24 imports 'Nope' from '\.\/items\.service', which does not export it/]]],
   ['doctor-host-range', [['PLG_HOST_INCOMPATIBLE', 'error', /needs host \^9\.0\.0/]]],
   [

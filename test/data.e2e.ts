@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppnestHost } from '../src/core/appnest-host';
 import { describeDb, TEST_DB } from './support/test-database';
@@ -48,6 +49,25 @@ describeDb('plugin data: entities and per-plugin migrations', () => {
     expect(view.body.migrations.applied.map((m: any) => m.name)).toEqual(['1763683300000-create-notes', '1763683400000-pinned-and-welcome']);
     expect(view.body.entities).toEqual(['notes_note']);
     expect(NOTES).toBeTruthy();
+  });
+
+  it('keeps a plugin whose applied migration was edited running with a warning, and refuses it with PLG_MIGRATION_CHECKSUM when strict', async () => {
+    sandbox = await TestSandbox.create();
+    const dir = sandbox.addPlugin(join('..', '..', 'plugins', 'notes'), 'notes');
+    await sandbox.start();
+    expect((await sandbox.enable('notes')).body).toMatchObject({ state: 'active' });
+    appendFileSync(join(dir, 'backend', 'migrations', '1763683300000-create-notes.ts'), '// edited after it was applied\n');
+
+    await sandbox.start();
+    const warned = await sandbox.request('GET', '/api/admin/plugins/notes');
+    expect(warned.body).toMatchObject({ state: 'active' });
+    expect(warned.body.migrations.applied).toContainEqual(expect.objectContaining({ name: '1763683300000-create-notes', changed: true }));
+    expect(sandbox.logs.join('\n')).toMatch(/applied migration '1763683300000-create-notes' changed since it was applied/);
+
+    await sandbox.start({ migrationChecksum: 'strict' });
+    const refused = await sandbox.request('GET', '/api/admin/plugins/notes');
+    expect(refused.body).toMatchObject({ state: 'failed', error: { code: 'PLG_MIGRATION_CHECKSUM' } });
+    expect(refused.body.error.message).toMatch(/'notes'.*'1763683300000-create-notes' changed/);
   });
 
   it('rolls back a failing migration alone, marks its plugin failed, and still applies another plugin\'s migrations', async () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_ARCHIVE_LIMITS } from '../archive/archive-limits';
 
 /** The host's configuration, read from the environment (SPEC section 9). */
 export interface HostConfig {
@@ -16,10 +17,12 @@ export interface HostConfig {
   /** How long a stopping plugin may finish its in-flight requests before it is closed anyway. */
   drainTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
-  /** Limits on uploaded plugin archives (defaults: 2,000 files, 200 MB). */
+  /** Limits on uploaded plugin archives (defaults: 20,000 files, 200 MB). */
   archiveLimits?: { maxEntries?: number; maxArchiveBytes?: number; maxTotalBytes?: number };
   /** Imports allowed per address per minute. */
   importsPerMinute: number;
+  /** What an applied migration whose file changed does: `warn` (logged, the plugin starts) or `strict` (PLG_MIGRATION_CHECKSUM, it does not). */
+  migrationChecksum?: 'warn' | 'strict';
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -31,6 +34,10 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HostConfig {
   const logLevel = (env.APPNEST_LOG_LEVEL ?? 'info') as HostConfig['logLevel'];
+  const migrationChecksum = (env.APPNEST_MIGRATION_CHECKSUM || 'warn') as NonNullable<HostConfig['migrationChecksum']>;
+  if (!['warn', 'strict'].includes(migrationChecksum)) {
+    throw new Error(`APPNEST_MIGRATION_CHECKSUM must be warn or strict; got '${migrationChecksum}'.`);
+  }
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new Error(`APPNEST_LOG_LEVEL must be one of error, warn, info, debug; got '${logLevel}'.`);
   }
@@ -46,10 +53,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     drainTimeoutMs: positiveInt(env.APPNEST_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_DRAIN_TIMEOUT_MS'),
     logLevel,
     archiveLimits: {
-      maxEntries: positiveInt(env.APPNEST_ARCHIVE_MAX_FILES, 2000, 'APPNEST_ARCHIVE_MAX_FILES'),
+      maxEntries: positiveInt(env.APPNEST_ARCHIVE_MAX_FILES, DEFAULT_ARCHIVE_LIMITS.maxEntries, 'APPNEST_ARCHIVE_MAX_FILES'),
       maxArchiveBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
       maxTotalBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
     },
     importsPerMinute: positiveInt(env.APPNEST_IMPORTS_PER_MINUTE, 10, 'APPNEST_IMPORTS_PER_MINUTE'),
+    migrationChecksum,
   };
 }

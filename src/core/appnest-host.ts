@@ -87,7 +87,7 @@ export class AppnestHost {
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
-    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
+    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, config.migrationChecksum);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
     this.activator = new PluginActivator(this.runtimes, {

@@ -211,7 +211,7 @@ export class PluginActivator {
    * Loads the plugin's code when it is new or changed, claims its tables in `tables`, and applies
    * its pending migrations (the migration lock is taken only when the ledger shows some).
    */
-  private async prepare(runtime: PluginRuntime, tables: Map<string, string>, ledger?: Map<string, Set<string>>): Promise<number> {
+  private async prepare(runtime: PluginRuntime, tables: Map<string, string>, ledger?: Map<string, Map<string, string>>): Promise<number> {
     const plugin = runtime.discovered!;
     if (!runtime.backend || needsLoading(runtime)) {
       runtime.backend = this.deps.loader.loadBackend(plugin);
@@ -233,7 +233,7 @@ export class PluginActivator {
     }
     for (const { table } of runtime.backend.entities) tables.set(table, plugin.id);
     if (runtime.migratedFingerprint === runtime.fingerprint) return 0;
-    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code, ledger?.get(plugin.id) ?? (ledger ? new Set() : undefined));
+    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code, ledger?.get(plugin.id) ?? (ledger ? new Map<string, string>() : undefined));
     runtime.migratedFingerprint = runtime.fingerprint;
     return applied.length;
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from './error-codes';
 
@@ -12,6 +12,17 @@ describe('the error catalogue', () => {
 
   it('documents no code that does not exist', () => {
     for (const code of documented.keys()) expect(Object.keys(ERROR_CODES)).toContain(code);
+  });
+
+  it('throws or reports every code somewhere in the host', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /(?<!\.spec)\.(ts|vue)$/.test(e.name) ? [join(dir, e.name)] : []));
+    const text = [...sources(join(__dirname, '..')), ...sources(join(__dirname, '../../web/src'))]
+      .filter((f) => !f.endsWith('error-codes.ts'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const unused = Object.keys(ERROR_CODES).filter((code) => !new RegExp(`['"\`]${code}['"\`]`).test(text));
+    expect(unused).toEqual([]);
   });
 
   it('uses the PLG_ prefix and an HTTP error status for every code', () => {

@@ -61,7 +61,23 @@ function joinPath(...parts: (string | undefined)[]): string {
 
 /** Every route the plugin's own controllers declare, under the plugin's prefix. */
 export function pluginRoutes(prefix: string, modules: Function[]): PluginRoute[] {
-  const routes: PluginRoute[] = [];
+  return declaredRoutes(prefix, modules).map(({ method, path }) => ({ method, path }));
+}
+
+/** Two handlers of the plugin's controllers on one method and path: Nest would serve the first alone. */
+export function routeCollision(prefix: string, modules: Function[]): [PluginRoute & { handler: string }, PluginRoute & { handler: string }] | undefined {
+  const seen = new Map<string, PluginRoute & { handler: string }>();
+  for (const route of declaredRoutes(prefix, modules)) {
+    const key = `${route.method} ${route.path}`;
+    const first = seen.get(key);
+    if (first && first.handler !== route.handler) return [first, route];
+    seen.set(key, route);
+  }
+  return undefined;
+}
+
+function declaredRoutes(prefix: string, modules: Function[]): (PluginRoute & { handler: string })[] {
+  const routes: (PluginRoute & { handler: string })[] = [];
   for (const moduleClass of modules) {
     const controllers = (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, moduleClass) as Function[] | undefined) ?? [];
     for (const controller of controllers) {
@@ -75,7 +91,7 @@ export function pluginRoutes(prefix: string, modules: Function[]): PluginRoute[]
         const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
         for (const b of bases) {
           for (const s of Array.isArray(sub) ? sub : [sub]) {
-            routes.push({ method: RequestMethod[method], path: joinPath(prefix, b, s) });
+            routes.push({ method: RequestMethod[method], path: joinPath(prefix, b, s), handler: `${controller.name}.${name}()` });
           }
         }
       }

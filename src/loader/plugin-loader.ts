@@ -9,7 +9,7 @@ import type { INestApplication } from '@nestjs/common';
 import { refuseOwnDataSource } from './module-imports';
 import { PluginCodeLoader } from './plugin-code-loader';
 import type { PluginCompiler } from './plugin-compiler';
-import { findModuleClass, ownModuleClasses, pluginRoutes, type PluginRoute } from './plugin-inspector';
+import { findModuleClass, ownModuleClasses, pluginRoutes, routeCollision, type PluginRoute } from './plugin-inspector';
 
 export interface PluginEntity {
   target: Function;
@@ -90,6 +90,15 @@ export class PluginLoader {
     }));
     const modules = ownModuleClasses(moduleClass, code.ownClasses);
     refuseOwnDataSource(plugin.id, modules);
+    const collision = routeCollision(pluginRoutePrefix(plugin.id), modules);
+    if (collision) {
+      const [first, second] = collision;
+      throw new PluginError('PLG_ROUTE_CONFLICT', `Plugin '${plugin.id}': ${second.handler} and ${first.handler} both answer ${first.method} ${first.path}.`, {
+        pluginId: plugin.id,
+        hint: 'Give one of the two handlers another path or method.',
+        details: { route: `${first.method} ${first.path}`, handlers: [first.handler, second.handler] },
+      });
+    }
     const configure = (moduleExports as { configure?: unknown } | undefined)?.configure;
     return {
       moduleClass,

@@ -27,7 +27,26 @@ export class PluginMigrator {
     private readonly logger: HostLogger,
     /** Bound on waiting for a table lock inside a migration. */
     private readonly lockTimeoutMs: number,
+    /** `strict`: a changed applied migration stops the plugin's start instead of a warning. */
+    private readonly checksums: 'warn' | 'strict' = 'warn',
   ) {}
+
+  /** An applied migration whose file changed is never re-run: a warning, or PLG_MIGRATION_CHECKSUM when strict. */
+  private checkChecksums(pluginId: string, files: PluginMigrationFile[], applied: Map<string, string>): void {
+    for (const file of files) {
+      const checksum = applied.get(file.name);
+      if (checksum === undefined || checksum === file.checksum) continue;
+      const message = `Plugin '${pluginId}': applied migration '${file.name}' changed since it was applied; it is not re-run.`;
+      if (this.checksums === 'strict') {
+        throw new PluginError('PLG_MIGRATION_CHECKSUM', message, {
+          pluginId,
+          hint: 'Restore the migration as it was applied and put the change in a new migration (or run with APPNEST_MIGRATION_CHECKSUM=warn).',
+          details: { migration: file.name },
+        });
+      }
+      this.logger.warn(message);
+    }
+  }
 
   async status(plugin: DiscoveredPlugin): Promise<MigrationStatus> {
     const files = listMigrationFiles(plugin);
@@ -35,11 +54,11 @@ export class PluginMigrator {
     return summarise(files, rows);
   }
 
-  /** Every applied migration name, by plugin: one query, to skip the lock for plugins with nothing pending. */
-  async appliedByPlugin(): Promise<Map<string, Set<string>>> {
-    const rows: { plugin_id: string; name: string }[] = await this.db.dataSource.query('SELECT plugin_id, name FROM appnest_plugin_migrations');
-    const out = new Map<string, Set<string>>();
-    for (const row of rows) out.set(row.plugin_id, (out.get(row.plugin_id) ?? new Set()).add(row.name));
+  /** Every applied migration's checksum by name, by plugin: one query, to skip the lock for plugins with nothing pending. */
+  async appliedByPlugin(): Promise<Map<string, Map<string, string>>> {
+    const rows: { plugin_id: string; name: string; checksum: string }[] = await this.db.dataSource.query('SELECT plugin_id, name, checksum FROM appnest_plugin_migrations');
+    const out = new Map<string, Map<string, string>>();
+    for (const row of rows) out.set(row.plugin_id, (out.get(row.plugin_id) ?? new Map<string, string>()).set(row.name, row.checksum));
     return out;
   }
 
@@ -47,19 +66,17 @@ export class PluginMigrator {
    * Applies pending migrations; returns the names applied. With `applied` (from appliedByPlugin()), a
    * plugin with nothing pending returns at once; the lock is taken only when there is work.
    */
-  async migrate(plugin: DiscoveredPlugin, code: PluginCodeLoader, applied?: Set<string>): Promise<string[]> {
+  async migrate(plugin: DiscoveredPlugin, code: PluginCodeLoader, applied?: Map<string, string>): Promise<string[]> {
     const files = listMigrationFiles(plugin);
     if (files.length === 0) return [];
-    if (applied && files.every((f) => applied.has(f.name))) return [];
+    if (applied && files.every((f) => applied.has(f.name))) {
+      this.checkChecksums(plugin.id, files, applied);
+      return [];
+    }
     return this.db.withMigrationLock(async (runner) => {
       const rows = await this.ledger(runner, plugin.id);
       const applied = new Map(rows.map((r) => [r.name, r]));
-      for (const file of files) {
-        const row = applied.get(file.name);
-        if (row && row.checksum !== file.checksum) {
-          this.logger.warn(`Plugin '${plugin.id}': applied migration '${file.name}' changed since it was applied; it is not re-run.`);
-        }
-      }
+      this.checkChecksums(plugin.id, files, new Map(rows.map((r) => [r.name, r.checksum])));
       const done: string[] = [];
       for (const file of files.filter((f) => !applied.has(f.name))) {
         await this.runOne(runner, plugin.id, file, code, 'up');
