@@ -67,23 +67,7 @@ export class PluginCompiler {
 
   /** Like compile(), with the cache entry's path. */
   compiled(file: string, pluginId: string): CompiledFile {
-    const source = readFileSync(file, 'utf8');
-    const cacheFile = this.cachePath(file, source);
-    const hit = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
-    if (hit !== undefined) return { code: hit, cacheFile };
-    let code: string;
-    try {
-      code = swc().transformSync(source, optionsFor(file)).code;
-    } catch (err) {
-      throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' does not compile: ${describeSwcError(err, file)}`, {
-        pluginId,
-        hint: 'Fix the syntax error at the file and line named, then reload the plugin.',
-        cause: err,
-        details: { file },
-      });
-    }
-    this.store(cacheFile, code);
-    return { code, cacheFile };
+    return this.cached(file, (source) => transform(source, optionsFor(file), pluginId, file, PLUGIN_FAULT));
   }
 
   /**
@@ -92,17 +76,7 @@ export class PluginCompiler {
    * any folder on any machine.
    */
   compileRelocatable(file: string, pluginId: string): string {
-    const source = readFileSync(file, 'utf8');
-    try {
-      return swc().transformSync(source, { ...optionsFor(file), filename: basename(file) }).code;
-    } catch (err) {
-      throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' does not compile: ${describeSwcError(err, file)}`, {
-        pluginId,
-        hint: 'Fix the syntax error at the file and line named, then pack again.',
-        cause: err,
-        details: { file },
-      });
-    }
+    return transform(readFileSync(file, 'utf8'), { ...optionsFor(file), filename: basename(file) }, pluginId, file, PLUGIN_FAULT);
   }
 
   /**
@@ -110,22 +84,20 @@ export class PluginCompiler {
    * CommonJS (cached like plugin files) so it loads into the plugin's own registry.
    */
   compiledDependency(file: string, pluginId: string): CompiledFile {
+    if (!isModuleFile(file)) {
+      const source = readFileSync(file, 'utf8');
+      return { code: source.startsWith('#!') ? `//${source}` : source, cacheFile: this.cachePath(file, source) };
+    }
+    return this.cached(file, (source) => transform(source, { ...DEPENDENCY_OPTIONS, filename: file }, pluginId, file, DEPENDENCY_FAULT));
+  }
+
+  /** The cached CommonJS code of `file`, made by `make` on a miss and stored. */
+  private cached(file: string, make: (source: string) => string): CompiledFile {
     const source = readFileSync(file, 'utf8');
     const cacheFile = this.cachePath(file, source);
-    if (!isModuleFile(file)) return { code: source.startsWith('#!') ? `//${source}` : source, cacheFile };
     const hit = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
     if (hit !== undefined) return { code: hit, cacheFile };
-    let code: string;
-    try {
-      code = swc().transformSync(source, { ...DEPENDENCY_OPTIONS, filename: file }).code;
-    } catch (err) {
-      throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}': a dependency does not load as CommonJS: ${describeSwcError(err, file)}`, {
-        pluginId,
-        hint: 'The package may use top-level await or syntax this host does not support; pick another version or package.',
-        cause: err,
-        details: { file },
-      });
-    }
+    const code = make(source);
     this.store(cacheFile, code);
     return { code, cacheFile };
   }
@@ -243,6 +215,26 @@ function isModuleFile(file: string): boolean {
   if (ext === '.mjs') return true;
   if (ext === '.cjs') return false;
   return packageTypeOf(dirname(file)) === 'module';
+}
+
+interface Fault {
+  what: string;
+  hint: string;
+}
+
+const PLUGIN_FAULT: Fault = { what: 'does not compile', hint: 'Fix the syntax error at the file and line named, then reload the plugin.' };
+const DEPENDENCY_FAULT: Fault = {
+  what: 'has a dependency that does not load as CommonJS',
+  hint: 'The package may use top-level await or syntax this host does not support; pick another version or package.',
+};
+
+/** swc's transform, its failure a PLG_COMPILE_FAILED naming the plugin, the file and the line. */
+function transform(source: string, options: Options, pluginId: string, file: string, fault: Fault): string {
+  try {
+    return swc().transformSync(source, options).code;
+  } catch (err) {
+    throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' ${fault.what}: ${describeSwcError(err, file)}`, { pluginId, hint: fault.hint, cause: err, details: { file } });
+  }
 }
 
 function readIfExists(file: string): Buffer | undefined {
