@@ -32,6 +32,7 @@ import { PluginStore } from './plugin-store';
 import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
+import { UnhandledErrors } from './unhandled-errors';
 import { ArchiveStore } from '../cluster/archive-store';
 import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
 import { ClusterSync } from '../cluster/cluster-sync';
@@ -57,6 +58,8 @@ export class AppnestHost {
   readonly runtimes = new Map<string, PluginRuntime>();
   readonly activator: PluginActivator;
   readonly extensions = new ExtensionRegistry();
+  /** Stray rejections and exceptions of plugin code, counted per plugin. */
+  readonly errors: UnhandledErrors;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -80,6 +83,7 @@ export class AppnestHost {
     options: HostStartOptions,
   ) {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
+    this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.compiler = new PluginCompiler(config.dataDir);
@@ -107,6 +111,7 @@ export class AppnestHost {
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
+        errors: this.errors,
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -146,6 +151,8 @@ export class AppnestHost {
     const token = resolveAdminToken(config.dataDir, config.adminToken);
     const db = await HostDatabase.open(config);
     const host = new AppnestHost(config, db, token.token, options);
+    // From here on a stray rejection or exception of any plugin is logged and counted, never fatal.
+    host.errors.attach();
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
       await host.clusterSync.pullFiles();
@@ -383,6 +390,7 @@ export class AppnestHost {
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
     await this.db.close();
+    this.errors.detach();
   }
 }
 
