@@ -1,7 +1,7 @@
 import type { ScanResult } from '../discovery/plugin-scanner';
 import type { HostLogger } from '../logging/host-logger';
 import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
-import type { PluginStore } from './plugin-store';
+import { UNINSTALLED, type PluginStore } from './plugin-store';
 
 export interface DiskChanges {
   added: string[];
@@ -12,7 +12,8 @@ export interface DiskChanges {
 /**
  * Brings the plugin records and runtimes in line with a scan: new plugins get a disabled record,
  * changed files a new fingerprint (the activator reloads them), vanished ones become `missing`
- * with their record kept. `added` lists plugins already installed by the caller in this pass.
+ * with their record kept; uninstalled ones stay unlisted until their files come back (a reinstall,
+ * which finds their settings). `added` lists plugins already installed by the caller in this pass.
  */
 export async function syncRuntimes(
   scan: ScanResult,
@@ -40,6 +41,10 @@ export async function syncRuntimes(
   const removed: string[] = [];
   for (const record of records.values()) {
     if (seen.has(record.id)) continue;
+    if (record.state === UNINSTALLED) {
+      if (runtimes.delete(record.id)) removed.push(record.id);
+      continue;
+    }
     if (runtimes.get(record.id)?.discovered) removed.push(record.id);
     runtimes.set(record.id, { id: record.id, record, state: 'missing' });
   }

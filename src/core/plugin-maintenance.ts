@@ -8,7 +8,7 @@ import type { ArchiveStore } from '../cluster/archive-store';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginRuntime } from './plugin-runtime';
-import type { PluginStore } from './plugin-store';
+import { UNINSTALLED, type PluginStore } from './plugin-store';
 
 export interface Actor {
   actor: string;
@@ -69,8 +69,9 @@ export class PluginMaintenance {
   }
 
   /**
-   * Disables a plugin (and its dependents), removes its files from the plugins folder and, with
-   * `purge`, reverts its migrations and forgets its record and settings.
+   * Disables a plugin (and its dependents), removes its files from the plugins folder and its
+   * entry from the listing. Without `purge` its record (settings) and data stay for a reinstall;
+   * with `purge` its migrations are reverted and its record and settings forgotten.
    */
   async uninstall(id: string, options: Actor & { purge?: boolean }): Promise<{ id: string; purged: boolean; reverted: string[] }> {
     const { runtimes, store, migrator, loader, activator, audit } = this.deps;
@@ -86,13 +87,12 @@ export class PluginMaintenance {
     }
     if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
     await this.deps.archives.remove(id);
-    if (options.purge) {
-      await store.remove(id);
-      runtimes.delete(id);
-    } else {
-      runtimes.set(id, { id, record: runtime.record, state: 'missing' });
-      await store.setState(id, 'missing', null);
+    if (options.purge) await store.remove(id);
+    else {
+      await store.setState(id, UNINSTALLED, null);
+      runtime.record.state = UNINSTALLED;
     }
+    runtimes.delete(id);
     await audit.record({ ...options, action: 'uninstall', pluginId: id, outcome: 'ok', detail: { purge: !!options.purge, reverted } });
     return { id, purged: !!options.purge, reverted };
   }
