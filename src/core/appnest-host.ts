@@ -158,7 +158,7 @@ export class AppnestHost {
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.activator.apply();
-      host.hostApp = await startHostApp(host, host.logger.child('nest'));
+      host.hostApp = await startHostApp(host, host.logger.child('nest'), () => host.errors.pluginOfCurrentCode());
       if (db.kind === 'postgres') {
         host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
         await host.channel.start();

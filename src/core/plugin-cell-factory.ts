@@ -78,7 +78,7 @@ async function createApplication(ctx: CellContext, root: DynamicModule, server: 
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
-      NestFactory.create(root, new PluginRoutesAdapter(server), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+      NestFactory.create(root, new PluginRoutesAdapter(server), { logger: ctx.logger.child('nest').forNest(() => ctx.errors.pluginOfCurrentCode()), abortOnError: false }),
       ctx.startTimeoutMs,
       () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
     );
@@ -99,9 +99,10 @@ function featureModules(backends: LoadedBackend[]): DynamicModule[] {
 function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, backend: LoadedBackend, activation: Activation): void {
   const instances = pluginInstances(app, backend.modules);
   const enter = ctx.errors.enter(pluginId);
+  const logger = ctx.logger.child(`plugin:${pluginId}`);
   guardLifecycleHooks(instances, pluginId, ctx, activation);
-  guardScheduledTasks(instances, pluginId, ctx.taskGate, ctx.logger, activation, enter);
-  guardEventHandlers(instances, pluginId, ctx.logger, activation, enter);
+  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter);
+  guardEventHandlers(instances, pluginId, logger, activation, enter);
 }
 
 /** The application's request handler, run in the plugin's scope (what its requests schedule is its own). */

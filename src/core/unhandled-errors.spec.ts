@@ -43,7 +43,7 @@ describe('UnhandledErrors', () => {
     expect(errors.viewOf('alpha', false).degraded).toBe(false);
     errors.record('alpha', 'unhandled rejection', new Error('after'));
     expect(lines.filter((l) => l.includes('is degraded'))).toHaveLength(1);
-    expect(lines.filter((l) => l.includes(" ERROR [appnest] Plugin 'alpha': "))).toHaveLength(DEGRADED_AFTER);
+    expect(lines.filter((l) => l.includes(" ERROR [plugin:alpha] Plugin 'alpha': "))).toHaveLength(DEGRADED_AFTER);
     errors.started('alpha');
     expect(errors.viewOf('alpha', true)).toMatchObject({ unhandledErrors: DEGRADED_AFTER + 1, degraded: false });
   });

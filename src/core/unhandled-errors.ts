@@ -59,6 +59,13 @@ export class UnhandledErrors {
     process.off('uncaughtException', onException);
   }
 
+  /** The plugin whose code runs now: the scope it entered, else the caller's stack. */
+  pluginOfCurrentCode(): string | undefined {
+    const scope = currentPluginScope();
+    if (scope?.owner === this) return scope.pluginId;
+    return this.attributeByStack(new Error('probe'));
+  }
+
   /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
   attributeByStack(err: unknown): string | undefined {
     const stack = err instanceof Error ? (err.stack ?? '') : '';
@@ -81,10 +88,11 @@ export class UnhandledErrors {
     entry.recent = [...entry.recent.filter((t) => t > now - DEGRADED_WINDOW_MS), now];
     const alreadyDegraded = entry.degradedAt !== undefined;
     // Once degraded, further errors are counted but logged at debug: a loop must not flood the log.
-    this.logger.log(alreadyDegraded ? 'debug' : 'error', `Plugin '${pluginId}': ${kind}, the host keeps serving: ${stackOf(err)}`);
+    const logger = this.logger.child(`plugin:${pluginId}`);
+    logger.log(alreadyDegraded ? 'debug' : 'error', `Plugin '${pluginId}': ${kind}, the host keeps serving: ${stackOf(err)}`);
     if (!alreadyDegraded && entry.recent.length >= DEGRADED_AFTER) {
       entry.degradedAt = now;
-      this.logger.warn(
+      logger.warn(
         `Plugin '${pluginId}' is degraded: ${entry.recent.length} unhandled errors within ${DEGRADED_WINDOW_MS / 1000} s. ` +
           'Fix the code that fires them (an un-awaited promise, a throwing timer or listener), then reload or disable and enable it.',
       );
