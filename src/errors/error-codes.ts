@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   PLG_TABLE_PREFIX: { status: 400, summary: 'An entity table does not start with the plugin id; reported by appnest doctor as a warning.' },
   PLG_MIGRATION_NAME: { status: 400, summary: 'A migration file name does not start with a timestamp; reported by appnest doctor as a warning.' },
   PLG_MANIFEST_INVALID: { status: 400, summary: 'A frontend manifest is not JSON, has no entry, or lists a file that is missing or outside the frontend folder.' },
+  PLG_HOST_INSIDE_PLUGIN: { status: 409, summary: 'A CLI command run inside a plugin folder found no running host, and will not create one there.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
