@@ -164,6 +164,20 @@ describeDb('appnest start and appnest dev', () => {
     expect((await getJson(`${dev.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
   });
 
+  it('dev does not apply the empty skeleton migration:create writes', async () => {
+    sandbox.addPlugin('pending-one');
+    const dev = await startCli(['dev'], env);
+    running = dev.child;
+    await dev.waitFor(/Watching .* for changes/);
+    expect((await runCli(['enable', 'pending-one', '--accept-risk'], env)).code).toBe(0);
+    const created = await runCli(['migration:create', 'pending-one', 'add-label'], env);
+    expect(created.code).toBe(0);
+    const [, name] = /(\d+-add-label)\.ts/.exec(created.stdout)!;
+    await dev.waitFor(new RegExp(`migration '${name}' has an empty up\\(\\); it is applied once it does something`), 5000);
+    const res = await fetch(`${dev.url}/api/admin/plugins/pending-one`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(((await res.json()) as any).migrations).toMatchObject({ applied: [{ name: '001-create' }], pending: [name] });
+  });
+
   it('dev picks up a new plugin folder, listed disabled', async () => {
     const dev = await startCli(['dev'], env);
     running = dev.child;

@@ -43,6 +43,8 @@ export type { Actor } from './plugin-maintenance';
 export interface HostStartOptions {
   /** Where log lines go (default: stdout). */
   logSink?: (line: string) => void;
+  /** Run for `appnest dev`: empty migrations are held back, and migrate:redo works on enabled plugins. */
+  development?: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ export class AppnestHost {
     readonly config: HostConfig,
     readonly db: HostDatabase,
     readonly adminToken: string,
-    options: HostStartOptions,
+    private readonly options: HostStartOptions,
   ) {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
     this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
@@ -91,7 +93,7 @@ export class AppnestHost {
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
-    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
+    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, options.development === true);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
     this.activator = new PluginActivator(this.runtimes, {
@@ -292,6 +294,10 @@ export class AppnestHost {
 
   revertMigrations(id: string, to?: string, actor: Actor = { actor: 'system' }) {
     return this.serialize(() => this.maintenance.revert(id, to, actor));
+  }
+
+  redoMigration(id: string, actor: Actor = { actor: 'system' }) {
+    return this.serialize(() => this.maintenance.redo(id, this.options.development === true, actor));
   }
 
   uninstall(id: string, options: Actor & { purge?: boolean }) {

@@ -69,6 +69,24 @@ export class PluginMaintenance {
   }
 
   /**
+   * Reverts a plugin's newest applied migration and applies it again. A development tool: on an
+   * enabled plugin only under `appnest dev` (`development`), else the plugin must be disabled.
+   */
+  async redo(id: string, development: boolean, actor: Actor): Promise<{ redone: string }> {
+    const runtime = this.deps.runtime(id);
+    if (runtime.record.enabled && !development) {
+      throw new PluginError('PLG_BAD_REQUEST', `Plugin '${id}' is enabled; redo its last migration under appnest dev, or disable it first.`, {
+        pluginId: id,
+        hint: `Run the host with appnest dev, or appnest disable ${id}, then migrate:redo again.`,
+      });
+    }
+    const plugin = this.filesOf(runtime);
+    const redone = await this.deps.migrator.redo(plugin, runtime.backend?.code ?? this.deps.loader.codeLoader(plugin));
+    await this.deps.audit.record({ ...actor, action: 'migrate:redo', pluginId: id, outcome: 'ok', detail: { redone } });
+    return { redone };
+  }
+
+  /**
    * Disables a plugin (and its dependents), removes its files from the plugins folder and its
    * entry from the listing. Without `purge` its record (settings) and data stay for a reinstall;
    * with `purge` its migrations are reverted and its record and settings forgotten.

@@ -5,6 +5,7 @@ import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import { instantiateMigration, listMigrationFiles, type PluginMigrationFile } from '../loader/plugin-loader';
 import type { PluginCodeLoader } from '../loader/plugin-code-loader';
+import { hasEmptyUp } from './empty-migration';
 
 export interface MigrationStatus {
   applied: { name: string; appliedAt: string; changed: boolean }[];
@@ -27,6 +28,11 @@ export class PluginMigrator {
     private readonly logger: HostLogger,
     /** Bound on waiting for a table lock inside a migration. */
     private readonly lockTimeoutMs: number,
+    /**
+     * Under `appnest dev`: a pending migration whose up() is empty (a skeleton just created) is
+     * not applied, nor any after it, until it is filled in; applied, it could not be re-run.
+     */
+    private readonly holdEmpty = false,
   ) {}
 
   async status(plugin: DiscoveredPlugin): Promise<MigrationStatus> {
@@ -62,6 +68,10 @@ export class PluginMigrator {
       }
       const done: string[] = [];
       for (const file of files.filter((f) => !applied.has(f.name))) {
+        if (this.holdEmpty && hasEmptyUp(instantiateMigration(code, file))) {
+          this.logger.warn(`Plugin '${plugin.id}': migration '${file.name}' has an empty up(); it is applied once it does something (save it filled in).`);
+          break;
+        }
         await this.runOne(runner, plugin.id, file, code, 'up');
         done.push(file.name);
       }
@@ -94,6 +104,28 @@ export class PluginMigrator {
         await runner.query('DELETE FROM appnest_plugin_migrations WHERE plugin_id = $1', [plugin.id]);
       }
       return reverted;
+    });
+  }
+
+  /**
+   * Reverts the newest applied migration and applies it again, as its file reads now (for
+   * development: edit a migration, redo it). Returns its name.
+   */
+  async redo(plugin: DiscoveredPlugin, code: PluginCodeLoader): Promise<string> {
+    const files = listMigrationFiles(plugin);
+    return this.db.withMigrationLock(async (runner) => {
+      const applied = new Set((await this.ledger(runner, plugin.id)).map((r) => r.name));
+      const last = [...files].reverse().find((f) => applied.has(f.name));
+      if (!last) {
+        throw new PluginError('PLG_MIGRATION_NOT_FOUND', `Plugin '${plugin.id}' has no applied migration to redo.`, {
+          pluginId: plugin.id,
+          hint: `Apply its migrations first (appnest migrate ${plugin.id}).`,
+        });
+      }
+      await this.runOne(runner, plugin.id, last, code, 'down');
+      await this.runOne(runner, plugin.id, last, code, 'up');
+      this.logger.info(`Plugin '${plugin.id}': redid migration '${last.name}'`);
+      return last.name;
     });
   }
 

@@ -58,7 +58,7 @@ export const HOST_COMMANDS: Record<string, Command> = {
       refuseInsidePlugin(ctx);
       // Stack traces of plugin code point at the TypeScript lines (the compiler inlines source maps).
       process.setSourceMapsEnabled(true);
-      const host = await hostModule().AppnestHost.start(ctx.config);
+      const host = await hostModule().AppnestHost.start(ctx.config, { development: true });
       const { DevServer } = require('../dev-server') as typeof import('../dev-server');
       const dev = new DevServer(host, ctx.out, (line) => process.stderr.write(`${line}\n`), debounce);
       dev.start();
