@@ -174,6 +174,15 @@ describeDb('admin surface', () => {
     expect(reinstalled.body).toMatchObject({ id: 'actor', state: 'disabled', enabled: false, everEnabled: true, settings: { limit: 7, mode: 'fast' } });
   });
 
+  it('refuses an upload whose plugin.json has a setting default of the wrong type', async () => {
+    sandbox = await TestSandbox.create();
+    await sandbox.start();
+    const refused = await upload(zipFixture('doctor-bad-default'), 'doctor-bad-default.zip');
+    expect(refused).toMatchObject({ status: 400, body: { code: 'PLG_INVALID_DESCRIPTOR' } });
+    expect(refused.body.message).toContain('setting "pageSize" has "default": "20"');
+    expect(readdirSync(sandbox.pluginsDir).filter((name) => !name.startsWith('.'))).toEqual([]);
+  });
+
   it('forgets the settings of a plugin uninstalled with purge', async () => {
     sandbox = await TestSandbox.create(['actor']);
     await sandbox.start();

@@ -38,6 +38,7 @@ const CASES: [fixture: string, expected: [code: string, severity: 'error' | 'war
     ],
   ],
   ['doctor-legacy', [['PLG_DESCRIPTOR_MISSING', 'warning', /has no plugin\.json/]]],
+  ['doctor-bad-default', [['PLG_INVALID_DESCRIPTOR', 'error', /setting "pageSize" has "default": "20", which is not a number/]]],
 ];
 
 // The doctor reads files and imports code; it never opens a database, so it runs in one project only.
