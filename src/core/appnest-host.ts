@@ -395,8 +395,11 @@ export class AppnestHost {
     await this.hostApp?.app.close();
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
-    await this.db.close();
-    this.errors.detach();
+    try {
+      await this.db.close();
+    } finally {
+      this.errors.detach();
+    }
   }
 }
 
