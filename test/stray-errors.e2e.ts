@@ -25,7 +25,7 @@ describeDb('stray errors of plugin code', () => {
   const logged = (text: string) => host.output().split(text).length - 1;
 
   beforeAll(async () => {
-    sandbox = await TestSandbox.create(['stray-errors', 'echo']);
+    sandbox = await TestSandbox.create(['stray-errors', 'echo', 'stray-import']);
     host = await startHostProcess({ ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info' });
     for (const id of ['stray-errors', 'echo']) expect((await call('POST', `/api/admin/plugins/${id}/enabled`, { enabled: true, acceptRisk: true })).status).toBe(200);
   });
@@ -60,6 +60,15 @@ describeDb('stray errors of plugin code', () => {
     expect(list.find((p) => p.id === 'echo')).toMatchObject({ unhandledErrors: 0, degraded: false, lastUnhandledError: null });
     expect((await call('GET', '/api/health')).body.status).toBe('ok');
     expect((await call('GET', '/api/plugins/echo/say/still')).body).toEqual({ said: 'still' });
+  });
+
+  it("attributes a throw outside any request or task to the plugin by its stack, and logs one without a stack as the host's", async () => {
+    expect((await call('POST', '/api/admin/plugins/stray-import/enabled', { enabled: true, acceptRisk: true })).status).toBe(200);
+    for (let i = 0; i < 100 && !host.output().includes('a bare string thrown on import'); i++) await sleep(20);
+    expect((await call('GET', '/api/admin/plugins/stray-import')).body).toMatchObject({ unhandledErrors: 1, lastUnhandledError: { kind: 'uncaught exception', message: 'Error: a timer started on import threw' } });
+    expect(logged("Plugin 'stray-import': uncaught exception")).toBe(1);
+    expect(logged('uncaught exception outside any plugin, the host keeps running: a bare string thrown on import')).toBe(1);
+    expect((await call('GET', '/api/health')).status).toBe(200);
   });
 
   it('clears degraded when the plugin starts again, and keeps the count', async () => {
