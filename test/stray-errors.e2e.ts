@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { describeDb } from './support/test-database';
-import { startHostProcess, stopProcess } from './support/processes';
+import { runCli, startHostProcess, stopProcess } from './support/processes';
 import { ADMIN_TOKEN, TestSandbox } from './support/test-host';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +60,9 @@ describeDb('stray errors of plugin code', () => {
     expect(list.find((p) => p.id === 'echo')).toMatchObject({ unhandledErrors: 0, degraded: false, lastUnhandledError: null });
     expect((await call('GET', '/api/health')).body.status).toBe('ok');
     expect((await call('GET', '/api/plugins/echo/say/still')).body).toEqual({ said: 'still' });
+    const listed = await runCli(['list'], sandbox.env());
+    expect(listed.stdout).toMatch(/^stray-errors\s+1\.0\.0\s+active \(degraded\)\s+yes/m);
+    expect(listed.stdout).toMatch(/^echo\s+1\.0\.0\s+active\s+yes/m);
   });
 
   it("attributes a throw outside any request or task to the plugin by its stack, and logs one without a stack as the host's", async () => {
