@@ -141,7 +141,8 @@ describeDb('admin surface', () => {
     expect((await sandbox.request('DELETE', '/api/admin/plugins/echo')).status).toBe(200);
     expect(existsSync(join(sandbox.pluginsDir, 'echo'))).toBe(false);
     expect(snapshotFolder(join(sandbox.pluginsDir, 'legacy'))).toBe(legacyBefore);
-    expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body).toMatchObject({ state: 'missing' });
+    expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body).toMatchObject({ statusCode: 404, code: 'PLG_NOT_FOUND', pluginId: 'echo' });
+    expect((await sandbox.request('GET', '/api/admin/plugins')).body.map((p: { id: string }) => p.id)).toEqual(['legacy']);
     expect((await sandbox.request('GET', '/api/plugins/echo/ping')).status).toBe(404);
     await sandbox.request('GET', '/api/admin/plugins', undefined, 'wrong-token');
     const audit = (await sandbox.request('GET', '/api/admin/audit')).body as any[];
@@ -154,5 +155,41 @@ describeDb('admin surface', () => {
     );
     expect(audit[0]).toHaveProperty('ip');
     expect(audit[0]).toHaveProperty('at');
+  });
+
+  it('keeps the settings of a plugin uninstalled without purge, unlisted across a restart, and brings them back with a reinstall', async () => {
+    sandbox = await TestSandbox.create(['actor']);
+    await sandbox.start();
+    expect((await sandbox.enable('actor')).status).toBe(200);
+    expect((await sandbox.request('PUT', '/api/admin/plugins/actor/settings', { settings: { limit: 7, mode: 'fast' } })).status).toBe(200);
+    expect((await sandbox.request('DELETE', '/api/admin/plugins/actor')).body).toMatchObject({ id: 'actor', purged: false });
+    expect((await sandbox.request('GET', '/api/admin/plugins/actor')).status).toBe(404);
+    await sandbox.start();
+    expect((await sandbox.request('POST', '/api/admin/plugins/reload')).status).toBe(200);
+    expect((await sandbox.request('GET', '/api/admin/plugins')).body).toEqual([]);
+    expect((await sandbox.request('GET', '/api/health')).body.plugins).toEqual([]);
+
+    const reinstalled = await upload(zipFixture('actor'), 'actor.zip');
+    expect(reinstalled.status).toBe(201);
+    expect(reinstalled.body).toMatchObject({ id: 'actor', state: 'disabled', enabled: false, everEnabled: true, settings: { limit: 7, mode: 'fast' } });
+  });
+
+  it('refuses an upload whose plugin.json has a setting default of the wrong type', async () => {
+    sandbox = await TestSandbox.create();
+    await sandbox.start();
+    const refused = await upload(zipFixture('doctor-bad-default'), 'doctor-bad-default.zip');
+    expect(refused).toMatchObject({ status: 400, body: { code: 'PLG_INVALID_DESCRIPTOR' } });
+    expect(refused.body.message).toContain('setting "pageSize" has "default": "20"');
+    expect(readdirSync(sandbox.pluginsDir).filter((name) => !name.startsWith('.'))).toEqual([]);
+  });
+
+  it('forgets the settings of a plugin uninstalled with purge', async () => {
+    sandbox = await TestSandbox.create(['actor']);
+    await sandbox.start();
+    expect((await sandbox.request('PUT', '/api/admin/plugins/actor/settings', { settings: { limit: 7 } })).status).toBe(200);
+    expect((await sandbox.request('DELETE', '/api/admin/plugins/actor?purge=true')).body).toMatchObject({ id: 'actor', purged: true });
+    expect((await sandbox.request('GET', '/api/admin/plugins/actor')).status).toBe(404);
+    const reinstalled = await upload(zipFixture('actor'), 'actor.zip');
+    expect(reinstalled.body).toMatchObject({ id: 'actor', state: 'installed', everEnabled: false, settings: { limit: 5, mode: 'safe' } });
   });
 });

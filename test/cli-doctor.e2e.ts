@@ -41,6 +41,7 @@ const CASES: [fixture: string, expected: [code: string, severity: 'error' | 'war
   ],
   ['doctor-legacy', [['PLG_DESCRIPTOR_MISSING', 'warning', /has no plugin\.json/]]],
   ['doctor-shared-major', [['PLG_SHARED_PACKAGE_VERSION', 'error', /asks for @nestjs\/common \^10\.4\.0, but the host shares @nestjs\/common 12\./]]],
+  ['doctor-bad-default', [['PLG_INVALID_DESCRIPTOR', 'error', /setting "pageSize" has "default": "20", which is not a number/]]],
 ];
 
 // The doctor reads files and imports code; it never opens a database, so it runs in one project only.

@@ -141,6 +141,43 @@ describeDb('appnest start and appnest dev', () => {
     expect((await getJson(`${dev.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
   });
 
+  it('dev keeps the previous version serving when plugin.json becomes invalid, prints the error, and takes the fixed one', async () => {
+    const dev = await startCli(['dev'], env);
+    running = dev.child;
+    await dev.waitFor(/Watching .* for changes/);
+    const descriptor = join(sandbox.pluginsDir, 'echo', 'plugin.json');
+    const original = readFileSync(descriptor, 'utf8');
+    const admin = `${dev.url}/api/admin/plugins/echo`;
+    const view = async () => (await (await fetch(admin, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
+    const mark = dev.output().length;
+    writeFileSync(descriptor, original.replace('"version"', '"version": 2, "oops"'));
+    const [line] = await dev.waitFor(/^PLG_INVALID_DESCRIPTOR: .*$/m, 5000, mark);
+    expect(line).toContain('echo/plugin.json');
+    expect(line).toContain('(the previous version keeps serving)');
+    expect((await getJson(`${dev.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
+    expect(await view()).toMatchObject({ state: 'active', version: '1.0.0', error: { code: 'PLG_INVALID_DESCRIPTOR' } });
+
+    writeFileSync(descriptor, original.replace('"Echo"', '"Echo again"'));
+    const began = Date.now();
+    while (Date.now() - began < 5000 && (await view()).name !== 'Echo again') await new Promise((r) => setTimeout(r, 25));
+    expect(await view()).toMatchObject({ state: 'active', name: 'Echo again', error: null });
+    expect((await getJson(`${dev.url}/api/plugins/echo/ping`)).body).toEqual({ pong: true });
+  });
+
+  it('dev does not apply the empty skeleton migration:create writes', async () => {
+    sandbox.addPlugin('pending-one');
+    const dev = await startCli(['dev'], env);
+    running = dev.child;
+    await dev.waitFor(/Watching .* for changes/);
+    expect((await runCli(['enable', 'pending-one', '--accept-risk'], env)).code).toBe(0);
+    const created = await runCli(['migration:create', 'pending-one', 'add-label'], env);
+    expect(created.code).toBe(0);
+    const [, name] = /(\d+-add-label)\.ts/.exec(created.stdout)!;
+    await dev.waitFor(new RegExp(`migration '${name}' has an empty up\\(\\); it is applied once it does something`), 5000);
+    const res = await fetch(`${dev.url}/api/admin/plugins/pending-one`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(((await res.json()) as any).migrations).toMatchObject({ applied: [{ name: '001-create' }], pending: [name] });
+  });
+
   it('dev picks up a new plugin folder, listed disabled', async () => {
     const dev = await startCli(['dev'], env);
     running = dev.child;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { frontendErrorOf } from '../src/frontend/frontend-list';
 import { IMMUTABLE } from '../src/frontend/content-types';
@@ -125,6 +125,18 @@ describeDb('frontend assets: the SPA list and GET /api/plugins/assets/<id>/<path
     expect(only).toMatchObject({ status: 200, text: 'body {}\n' });
     expect((await get('/api/plugins/assets/fe-vite-dir/assets/index-Pp11Qq22.js')).status).toBe(200);
     await expectRefused('/api/plugins/assets/fe-vite-dir/.vite/manifest.json');
+  });
+
+  it('finds the manifest afresh when a Vite build replaces frontend/manifest.json with .vite/manifest.json, without a rescan', async () => {
+    const frontend = join(sandbox.pluginsDir, 'fe-assets', 'frontend');
+    rmSync(join(frontend, 'manifest.json'));
+    mkdirSync(join(frontend, '.vite'));
+    writeFileSync(join(frontend, 'assets', 'main-Zz99Yy88.js'), 'export default {};\n');
+    writeFileSync(join(frontend, '.vite', 'manifest.json'), JSON.stringify({ 'src/main.ts': { file: 'assets/main-Zz99Yy88.js', isEntry: true } }));
+    const list = await sandbox.request('GET', '/api/plugins', undefined, null);
+    expect(list.body.find((p: { id: string }) => p.id === 'fe-assets')).toMatchObject({ entry: `${BASE}assets/main-Zz99Yy88.js`, cssEntries: [] });
+    expect((await get(`${BASE}assets/main-Zz99Yy88.js`)).status).toBe(200);
+    expect(frontendErrorOf(sandbox.host!.runtimes.get('fe-assets')!)).toBeNull();
   });
 
   it('answers 404 for unknown plugins, and for a plugin once it is disabled', async () => {

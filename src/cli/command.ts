@@ -3,6 +3,8 @@ import type { ParsedArgs } from './cli-args';
 import type { HostConnection } from './host-connection';
 
 export interface CommandContext {
+  /** The command's name, as typed. */
+  command: string;
   args: ParsedArgs;
   config: HostConfig;
   out: (line: string) => void;
@@ -29,7 +31,7 @@ export const JSON_OPTION: [string, string] = ['--json', 'print the result as JSO
 export async function withHost<T>(ctx: CommandContext, work: (call: Call, host: HostConnection) => Promise<T>): Promise<T> {
   // Loaded on use, as the other heavy modules of the commands: --help and argument errors stay instant.
   const { connect } = require('./host-connection') as typeof import('./host-connection');
-  const host = await connect(ctx.config);
+  const host = await connect(ctx.config, ctx.command);
   try {
     return await work((method, path, body) => host.call(method, path, body), host);
   } finally {

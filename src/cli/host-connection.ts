@@ -4,6 +4,7 @@ import type { HostConfig } from '../config/host-config';
 import { AppnestHost } from '../core/appnest-host';
 import { PluginError, isErrorCode } from '../errors/plugin-error';
 import { resolveAdminToken } from '../core/admin-token';
+import { dataFoldersAbove, enclosingPlugin, hostInsidePlugin } from './enclosing-plugin';
 
 /** What the CLI asks of a host, whether it talks to a running one or starts one for the command. */
 export interface HostConnection {
@@ -89,8 +90,28 @@ async function runningHostUrl(dataDir: string): Promise<string | undefined> {
   }
 }
 
-export async function connect(config: HostConfig): Promise<HostConnection> {
+/**
+ * The running host of the data folder, else a host started in-process for the command. Inside a
+ * plugin folder with no APPNEST_DATA_DIR, `./data` would be the plugin's own: the CLI looks for a
+ * running host in a `data/` folder above it instead, and refuses rather than create one there.
+ */
+export async function connect(config: HostConfig, command: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<HostConnection> {
   const url = await runningHostUrl(config.dataDir);
   if (url) return new RunningHost(url, resolveAdminToken(config.dataDir, config.adminToken).token);
-  return InProcessHost.start(config);
+  const plugin = env.APPNEST_DATA_DIR ? undefined : enclosingPlugin(cwd);
+  if (!plugin) return InProcessHost.start(config);
+  for (const dataDir of dataFoldersAbove(plugin)) {
+    const above = await runningHostUrl(dataDir);
+    if (!above) continue;
+    const token = config.adminToken ?? readToken(dataDir);
+    if (!token) throw hostInsidePlugin(plugin, command);
+    return new RunningHost(above, token);
+  }
+  throw hostInsidePlugin(plugin, command);
+}
+
+/** The token a running host keeps in its data folder; never generates one. */
+function readToken(dataDir: string): string | undefined {
+  const file = join(dataDir, 'admin-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
 }

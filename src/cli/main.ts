@@ -16,7 +16,8 @@ function help(): string {
     'Run appnest <command> --help for its options.',
     'Every command reads PORT, DATABASE_URL, APPNEST_DATA_DIR, APPNEST_PLUGINS_DIR and APPNEST_ADMIN_TOKEN.',
     'Commands that change state talk to the running host when one is up (the change is live),',
-    'and start the host in-process for the command when none is.',
+    'and start the host in-process for the command when none is (never inside a plugin folder:',
+    'there they find the host running above it, or refuse).',
   ].join('\n');
 }
 
@@ -59,7 +60,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
       return 0;
     }
     checkArgs(first.command, command, args.positionals, args.flags);
-    return (await command.run({ args, config: loadConfig(), out })) ?? 0;
+    return (await command.run({ command: first.command, args, config: loadConfig(), out })) ?? 0;
   } catch (err) {
     const error = err instanceof PluginError ? err : new PluginError('PLG_INTERNAL', (err as Error).message, { cause: err });
     process.stderr.write(`${error.code}: ${error.message}\n`);

@@ -32,6 +32,7 @@ import { PluginStore } from './plugin-store';
 import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
+import { UnhandledErrors } from './unhandled-errors';
 import { ArchiveStore } from '../cluster/archive-store';
 import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
 import { ClusterSync } from '../cluster/cluster-sync';
@@ -42,6 +43,8 @@ export type { Actor } from './plugin-maintenance';
 export interface HostStartOptions {
   /** Where log lines go (default: stdout). */
   logSink?: (line: string) => void;
+  /** Run for `appnest dev`: empty migrations are held back, and migrate:redo works on enabled plugins. */
+  development?: boolean;
 }
 
 /**
@@ -57,6 +60,8 @@ export class AppnestHost {
   readonly runtimes = new Map<string, PluginRuntime>();
   readonly activator: PluginActivator;
   readonly extensions = new ExtensionRegistry();
+  /** Stray rejections and exceptions of plugin code, counted per plugin. */
+  readonly errors: UnhandledErrors;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -77,9 +82,10 @@ export class AppnestHost {
     readonly config: HostConfig,
     readonly db: HostDatabase,
     readonly adminToken: string,
-    options: HostStartOptions,
+    private readonly options: HostStartOptions,
   ) {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
+    this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.compiler = new PluginCompiler(config.dataDir);
@@ -87,7 +93,10 @@ export class AppnestHost {
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
-    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, config.migrationChecksum);
+    const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, {
+      checksums: config.migrationChecksum,
+      holdEmpty: options.development === true,
+    });
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
     this.activator = new PluginActivator(this.runtimes, {
@@ -107,6 +116,7 @@ export class AppnestHost {
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
+        errors: this.errors,
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -146,12 +156,14 @@ export class AppnestHost {
     const token = resolveAdminToken(config.dataDir, config.adminToken);
     const db = await HostDatabase.open(config);
     const host = new AppnestHost(config, db, token.token, options);
+    // From here on a stray rejection or exception of any plugin is logged and counted, never fatal.
+    host.errors.attach();
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.activator.apply();
-      host.hostApp = await startHostApp(host, host.logger.child('nest'));
+      host.hostApp = await startHostApp(host, host.logger.child('nest'), () => host.errors.pluginOfCurrentCode());
       if (db.kind === 'postgres') {
         host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
         await host.channel.start();
@@ -287,6 +299,10 @@ export class AppnestHost {
     return this.serialize(() => this.maintenance.revert(id, to, actor));
   }
 
+  redoMigration(id: string, actor: Actor = { actor: 'system' }) {
+    return this.serialize(() => this.maintenance.redo(id, this.options.development === true, actor));
+  }
+
   uninstall(id: string, options: Actor & { purge?: boolean }) {
     return this.serialize(async () => {
       const result = await this.maintenance.uninstall(id, options);
@@ -382,7 +398,11 @@ export class AppnestHost {
     await this.hostApp?.app.close();
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.errors.detach();
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { HostLogger } from '../logging/host-logger';
 import { methodsOf } from './plugin-instances';
+import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';
 
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
@@ -7,9 +8,15 @@ const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
 /**
  * Before the event module subscribes them, wraps the `@OnEvent` methods of the plugin's
  * `instances` so that a throw is logged once with the plugin id and the event, and never reaches
- * the emitter or other handlers; once the plugin's activation is stopped, its handlers do nothing.
+ * the emitter or other handlers (each runs in the plugin's scope); once the plugin's activation is stopped, its handlers do nothing.
  */
-export function guardEventHandlers(instances: object[], pluginId: string, logger: HostLogger, activation: Activation = { stopped: false }): void {
+export function guardEventHandlers(
+  instances: object[],
+  pluginId: string,
+  logger: HostLogger,
+  activation: Activation = { stopped: false },
+  enter: EnterScope = OUTSIDE_PLUGINS,
+): void {
   for (const instance of instances as Record<string, unknown>[]) {
     for (const [key, original] of methodsOf(instance)) {
       const listeners = Reflect.getMetadata(EVENT_LISTENER_METADATA, original) as { event: unknown }[] | undefined;
@@ -18,7 +25,7 @@ export function guardEventHandlers(instances: object[], pluginId: string, logger
       const wrapper = async (...args: unknown[]) => {
         if (activation.stopped) return undefined;
         try {
-          return await (original as Function).apply(instance, args);
+          return await enter(() => (original as Function).apply(instance, args));
         } catch (err) {
           logger.error(`Plugin '${pluginId}': a handler of '${events}' threw in ${(instance.constructor as Function).name}.${key}(): ${(err as Error)?.message ?? err}`);
         }

@@ -18,8 +18,10 @@ class HostApiModule {}
 /**
  * The host's own Nest application: admin API, health, the SPA's plugin list and assets, the SPA.
  * Built once at start; it reads the core's state on every request, so it never needs a rebuild.
+ * Its logger is also every plugin's Nest `Logger` (Nest keeps one per process): `pluginOf` names
+ * the plugin a line comes from.
  */
-export async function startHostApp(host: object, logger: HostLogger): Promise<{ app: INestApplication; handler: RequestHandler }> {
+export async function startHostApp(host: object, logger: HostLogger, pluginOf: () => string | undefined): Promise<{ app: INestApplication; handler: RequestHandler }> {
   const server = express();
   server.disable('x-powered-by');
   const app = await NestFactory.create(
@@ -30,7 +32,7 @@ export async function startHostApp(host: object, logger: HostLogger): Promise<{ 
       exports: [APPNEST_HOST],
     },
     new ExpressAdapter(server),
-    { logger: logger.forNest(), abortOnError: false },
+    { logger: logger.forNest(pluginOf), abortOnError: false },
   );
   await app.init();
   return { app, handler: server as unknown as RequestHandler };

@@ -24,6 +24,7 @@ import { PluginRoutesAdapter } from './plugin-routes-adapter';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
+import type { UnhandledErrors } from './unhandled-errors';
 
 export interface CellContext {
   settings: SettingsSource;
@@ -37,6 +38,8 @@ export interface CellContext {
   emit: (event: string, payload: unknown) => Promise<void>;
   /** The running instances a dependency's root module exports (for usePluginModule). */
   exportsOf: ExportedProvidersResolver;
+  /** Where stray errors of plugin code are attributed and counted. */
+  errors: UnhandledErrors;
 }
 
 @Global()
@@ -76,7 +79,7 @@ async function createApplication(ctx: CellContext, root: DynamicModule, server: 
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
-      NestFactory.create(root, new PluginRoutesAdapter(server, pluginId), { logger: ctx.logger.child('nest').forNest(), abortOnError: false }),
+      NestFactory.create(root, new PluginRoutesAdapter(server, pluginId), { logger: ctx.logger.child('nest').forNest(() => ctx.errors.pluginOfCurrentCode()), abortOnError: false }),
       ctx.startTimeoutMs,
       () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
     );
@@ -96,9 +99,17 @@ function featureModules(backends: LoadedBackend[]): DynamicModule[] {
 /** Wraps the plugin's hooks, tasks and event handlers before the application initialises. */
 function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, backend: LoadedBackend, activation: Activation): void {
   const instances = pluginInstances(app, backend.modules);
+  const enter = ctx.errors.enter(pluginId);
+  const logger = ctx.logger.child(`plugin:${pluginId}`);
   guardLifecycleHooks(instances, pluginId, ctx, activation);
-  guardScheduledTasks(instances, pluginId, ctx.taskGate, ctx.logger, activation);
-  guardEventHandlers(instances, pluginId, ctx.logger, activation);
+  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter);
+  guardEventHandlers(instances, pluginId, logger, activation, enter);
+}
+
+/** The application's request handler, run in the plugin's scope (what its requests schedule is its own). */
+function scopedHandler(ctx: CellContext, pluginId: string, server: express.Express): RequestHandler {
+  const enter = ctx.errors.enter(pluginId);
+  return (req, res) => enter(() => server(req as express.Request, res as express.Response));
 }
 
 function newServer(): express.Express {
@@ -116,7 +127,7 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
   const server = newServer();
   let app: INestApplication | undefined;
   try {
-    app = await createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId);
+    app = await ctx.errors.enter(pluginId)(() => createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId));
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
     if (backend.configure) await configureApplication(ctx, pluginId, app, backend.configure);
     guardPlugin(app, ctx, pluginId, backend, { stopped: false });
@@ -127,7 +138,8 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     await app?.close().catch(() => undefined);
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
-  return new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
+  ctx.errors.started(pluginId);
+  return new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, dependencies);
 }
 
 /**
@@ -224,7 +236,8 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
     throw err;
   }
   const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: activations[i] })));
-  return members.map(({ pluginId, backend }) => new PluginCell(pluginId, app!, server as unknown as RequestHandler, backend, new Map(), shared));
+  for (const id of ids) ctx.errors.started(id);
+  return members.map(({ pluginId, backend }) => new PluginCell(pluginId, app!, scopedHandler(ctx, pluginId, server), backend, new Map(), shared));
 }
 
 /** Contributes the plugin's `@Extension` providers to their extension points. */
@@ -247,9 +260,10 @@ function guardLifecycleHooks(instances: object[], pluginId: string, ctx: CellCon
       if (typeof original !== 'function') continue;
       const starting = (START_HOOKS as readonly string[]).includes(hook);
       const owner = (instance.constructor as Function | undefined)?.name ?? 'provider';
+      const enter = ctx.errors.enter(pluginId);
       instance[hook] = async (...args: unknown[]) => {
         if (activation.stopped) return; // stopped already, by leaving a shared application
-        const run = Promise.resolve().then(() => (original as Function).apply(instance, args));
+        const run = Promise.resolve().then(() => enter(() => (original as Function).apply(instance, args)));
         try {
           return await withTimeout(run, ctx.startTimeoutMs, () =>
             new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': ${owner}.${hook}() did not finish within ${ctx.startTimeoutMs} ms.`, {

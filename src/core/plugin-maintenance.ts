@@ -8,7 +8,7 @@ import type { ArchiveStore } from '../cluster/archive-store';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginRuntime } from './plugin-runtime';
-import type { PluginStore } from './plugin-store';
+import { UNINSTALLED, type PluginStore } from './plugin-store';
 
 export interface Actor {
   actor: string;
@@ -69,8 +69,27 @@ export class PluginMaintenance {
   }
 
   /**
-   * Disables a plugin (and its dependents), removes its files from the plugins folder and, with
-   * `purge`, reverts its migrations and forgets its record and settings.
+   * Reverts a plugin's newest applied migration and applies it again. A development tool: on an
+   * enabled plugin only under `appnest dev` (`development`), else the plugin must be disabled.
+   */
+  async redo(id: string, development: boolean, actor: Actor): Promise<{ redone: string }> {
+    const runtime = this.deps.runtime(id);
+    if (runtime.record.enabled && !development) {
+      throw new PluginError('PLG_BAD_REQUEST', `Plugin '${id}' is enabled; redo its last migration under appnest dev, or disable it first.`, {
+        pluginId: id,
+        hint: `Run the host with appnest dev, or appnest disable ${id}, then migrate:redo again.`,
+      });
+    }
+    const plugin = this.filesOf(runtime);
+    const redone = await this.deps.migrator.redo(plugin, runtime.backend?.code ?? this.deps.loader.codeLoader(plugin));
+    await this.deps.audit.record({ ...actor, action: 'migrate:redo', pluginId: id, outcome: 'ok', detail: { redone } });
+    return { redone };
+  }
+
+  /**
+   * Disables a plugin (and its dependents), removes its files from the plugins folder and its
+   * entry from the listing. Without `purge` its record (settings) and data stay for a reinstall;
+   * with `purge` its migrations are reverted and its record and settings forgotten.
    */
   async uninstall(id: string, options: Actor & { purge?: boolean }): Promise<{ id: string; purged: boolean; reverted: string[] }> {
     const { runtimes, store, migrator, loader, activator, audit } = this.deps;
@@ -86,13 +105,12 @@ export class PluginMaintenance {
     }
     if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
     await this.deps.archives.remove(id);
-    if (options.purge) {
-      await store.remove(id);
-      runtimes.delete(id);
-    } else {
-      runtimes.set(id, { id, record: runtime.record, state: 'missing' });
-      await store.setState(id, 'missing', null);
+    if (options.purge) await store.remove(id);
+    else {
+      await store.setState(id, UNINSTALLED, null);
+      runtime.record.state = UNINSTALLED;
     }
+    runtimes.delete(id);
     await audit.record({ ...options, action: 'uninstall', pluginId: id, outcome: 'ok', detail: { purge: !!options.purge, reverted } });
     return { id, purged: !!options.purge, reverted };
   }

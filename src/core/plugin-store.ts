@@ -1,6 +1,12 @@
 import type { DataSource, Repository } from 'typeorm';
 import { PluginRecord, type StoredError } from '../database/plugin-record.entity';
 
+/**
+ * The stored state of a plugin uninstalled without purge: its record (settings, flags) stays for a
+ * reinstall, but it is no longer listed, and its absent files do not make it `missing`.
+ */
+export const UNINSTALLED = 'uninstalled';
+
 /** The plugin records table: flags, settings and the last known state of every plugin. */
 export class PluginStore {
   private readonly repo: Repository<PluginRecord>;

@@ -35,6 +35,7 @@ export class PluginViews {
       legacy: d?.legacy ?? false,
       source: d?.source ?? null,
       state: runtime.state,
+      ...this.host.errors.viewOf(runtime.id, this.host.activator.cells.has(runtime.id)),
       enabled: runtime.record.enabled,
       everEnabled: runtime.record.everEnabled,
       error: runtime.error ? { code: runtime.error.code, message: runtime.error.message, hint: runtime.error.hint ?? null } : null,

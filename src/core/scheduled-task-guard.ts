@@ -1,5 +1,6 @@
 import type { HostLogger } from '../logging/host-logger';
 import { methodsOf } from './plugin-instances';
+import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';
 
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
@@ -37,8 +38,8 @@ const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 
 /**
  * Before the scheduler discovers them, replaces each `@Cron`, `@Interval` and `@Timeout` method of
  * the plugin's provider and controller `instances` with a wrapper: named `<id>:<name>`, run only
- * when the task gate grants the tick, and whose failure is logged with the plugin id instead of
- * escaping.
+ * when the task gate grants the tick, run in the plugin's scope, and whose failure is logged with
+ * the plugin id instead of escaping.
  */
 export function guardScheduledTasks(
   instances: object[],
@@ -46,6 +47,7 @@ export function guardScheduledTasks(
   gate: TaskGate,
   logger: HostLogger,
   activation: Activation = { stopped: false },
+  enter: EnterScope = OUTSIDE_PLUGINS,
 ): ScheduledTask[] {
   const tasks: ScheduledTask[] = [];
   for (const instance of instances as Record<string, unknown>[]) {
@@ -65,7 +67,7 @@ export function guardScheduledTasks(
       const wrapper = async (...args: unknown[]) => {
         try {
           if (activation.stopped || (!task.perInstance && !(await gate.acquire(task)))) return;
-          await (original as Function).apply(instance, args);
+          await enter(() => (original as Function).apply(instance, args));
         } catch (err) {
           logger.error(`Task '${task.name}' failed: ${(err as Error)?.message ?? err}`);
         }

@@ -112,7 +112,32 @@ function checkSettings(settings: unknown, file: string): void {
     for (const bound of ['min', 'max'] as const) {
       if (s[bound] !== undefined && typeof s[bound] !== 'number') fail(file, `setting "${s.id}" "${bound}" must be a number`);
     }
+    const problem = s.default === undefined ? undefined : defaultProblem(s as unknown as SettingDescriptor);
+    if (problem) fail(file, `setting "${s.id}" has "default": ${JSON.stringify(s.default)}, which ${problem}`);
   });
+}
+
+/**
+ * What is wrong with a setting's default for its type, or undefined. A default the settings form
+ * would refuse must not reach the plugin as its value, so the descriptor is refused instead.
+ */
+function defaultProblem(s: SettingDescriptor): string | undefined {
+  const value = s.default;
+  switch (s.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'is not true or false';
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `is not a number (write it without quotes)`;
+      if (s.min !== undefined && value < s.min) return `is below "min" ${s.min}`;
+      if (s.max !== undefined && value > s.max) return `is above "max" ${s.max}`;
+      return undefined;
+    case 'select': {
+      const values = (s.options ?? []).map((o) => o.value);
+      return values.includes(value as string) ? undefined : `is not one of its options (${values.map((v) => JSON.stringify(v)).join(', ')})`;
+    }
+    default:
+      return typeof value === 'string' ? undefined : 'is not a string';
+  }
 }
 
 function checkActions(actions: unknown, file: string): void {

@@ -48,12 +48,21 @@ export function findBackendRoot(pluginDir: string): string | undefined {
   return undefined;
 }
 
-/** The Vite manifest in a frontend folder: `manifest.json`, else `.vite/manifest.json`. */
+/**
+ * The Vite manifest in a frontend folder: `manifest.json` or `.vite/manifest.json` (where Vite 5+
+ * writes it), whichever exists; the newer of the two when both do (a build beside a stale one).
+ */
 export function manifestIn(frontendDir: string): string | undefined {
-  for (const candidate of [join(frontendDir, 'manifest.json'), join(frontendDir, '.vite', 'manifest.json')]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  let found: { path: string; mtimeMs: number } | undefined;
+  for (const path of [join(frontendDir, 'manifest.json'), join(frontendDir, '.vite', 'manifest.json')]) {
+    try {
+      const stat = statSync(path);
+      if (stat.isFile() && (!found || stat.mtimeMs > found.mtimeMs)) found = { path, mtimeMs: stat.mtimeMs };
+    } catch {
+      // absent
+    }
   }
-  return undefined;
+  return found?.path;
 }
 
 /**

@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   PLG_PACKAGE_NATIVE: { status: 400, summary: 'A production dependency of a plugin is a native addon, which a plugin archive cannot carry.' },
   PLG_SHARED_PACKAGE_VERSION: { status: 400, summary: 'A plugin asks for a major version of a shared package other than the host\'s; reported by appnest doctor.' },
   PLG_TYPEORM_ROOT: { status: 500, summary: 'A plugin module imports TypeOrmModule.forRoot(); plugins use the host\'s DataSource through forFeature().' },
+  PLG_HOST_INSIDE_PLUGIN: { status: 409, summary: 'A CLI command run inside a plugin folder found no running host, and will not create one there.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

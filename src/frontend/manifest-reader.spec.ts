@@ -29,6 +29,27 @@ describe('ManifestReader', () => {
     expect(reader.read(plugin())?.manifest?.entry).toBe('assets/a-Cc33Dd44.js');
   });
 
+  it('finds .vite/manifest.json once a Vite build has replaced manifest.json, without a rescan', () => {
+    const reader = new ManifestReader();
+    write({ 'src/main.ts': { file: 'assets/main.js', isEntry: true } }, 1000);
+    expect(reader.read(plugin())?.manifest?.entry).toBe('assets/main.js');
+    rmSync(manifestPath);
+    mkdirSync(join(frontendRoot, '.vite'));
+    writeFileSync(join(frontendRoot, '.vite', 'manifest.json'), JSON.stringify({ 'src/main.ts': { file: 'assets/main-Aa11Bb22.js', isEntry: true } }));
+    expect(reader.read(plugin())?.manifest?.entry).toBe('assets/main-Aa11Bb22.js');
+    expect(reader.frontendError(plugin())).toBeNull();
+  });
+
+  it('reads the newer manifest when a build left the other one behind', () => {
+    const reader = new ManifestReader();
+    write({ 'src/main.ts': { file: 'assets/main.js', isEntry: true } }, 1000);
+    mkdirSync(join(frontendRoot, '.vite'));
+    const built = join(frontendRoot, '.vite', 'manifest.json');
+    writeFileSync(built, JSON.stringify({ 'src/main.ts': { file: 'assets/main-Cc33Dd44.js', isEntry: true } }));
+    utimesSync(built, 2000, 2000);
+    expect(reader.read(plugin())?.manifest?.entry).toBe('assets/main-Cc33Dd44.js');
+  });
+
   it('gives the reason, naming the plugin and the file, as frontendError', () => {
     const reader = new ManifestReader();
     write('nope', 1000);

@@ -1,5 +1,6 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { manifestIn } from '../discovery/plugin-layout';
 import { FrontendManifest, FrontendManifestError } from './frontend-manifest';
 
 /** The parts of a discovered plugin the reader needs. */
@@ -24,10 +25,15 @@ interface CacheEntry {
 export class ManifestReader {
   private readonly cache = new Map<string, CacheEntry>();
 
-  /** The manifest of a plugin with a frontend, or the reason it cannot be served. */
+  /**
+   * The manifest of a plugin with a frontend, or the reason it cannot be served. The manifest is
+   * looked up again in the frontend folder on each read: a Vite build replaces `manifest.json`
+   * with `.vite/manifest.json` (or back) without any rescan of the plugins.
+   */
   read(plugin: FrontendSource): FrontendCheck | undefined {
-    const { manifestPath, frontendRoot } = plugin;
-    if (!manifestPath || !frontendRoot) return undefined;
+    const { frontendRoot } = plugin;
+    if (!plugin.manifestPath || !frontendRoot) return undefined;
+    const manifestPath = manifestIn(frontendRoot) ?? plugin.manifestPath;
     const where = `Plugin '${plugin.id}': ${relative(plugin.dir, manifestPath) || manifestPath}`;
     let stamp: string;
     try {

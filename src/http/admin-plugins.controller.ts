@@ -109,6 +109,12 @@ export class AdminPluginsController {
     return this.host.revertMigrations(id, body?.to, actorOf(req));
   }
 
+  @Post('plugins/:id/migrate/redo')
+  @HttpCode(200)
+  redo(@Param('id') id: string, @Req() req: Request) {
+    return this.host.redoMigration(id, actorOf(req));
+  }
+
   @Delete('plugins/:id')
   uninstall(@Param('id') id: string, @Query('purge') purge: string | undefined, @Req() req: Request) {
     return this.host.uninstall(id, { purge: purge === 'true' || purge === '1', ...actorOf(req) });

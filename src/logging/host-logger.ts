@@ -37,19 +37,38 @@ export class HostLogger {
     this.log('debug', message);
   }
 
-  /** Nest's logger interface over this one. ExceptionHandler output is dropped: the host reports those errors itself, once. */
-  forNest(): LoggerService {
-    const write = (level: LogLevel, message: unknown, context?: unknown): void => {
-      if (context === 'ExceptionHandler' || !this.enabled(level)) return;
+  /**
+   * Nest's logger interface over this one. Nest sets one logger for every `Logger` of the process,
+   * so each line asks `pluginOf` whose code wrote it: a plugin's lines (its `Logger`, Nest's
+   * ExceptionsHandler for its routes, its tasks) go under `plugin:<id>`, and its `log()` shows at
+   * info. Nest's own start-up chatter, and `log()` outside any plugin, stay at debug.
+   * ExceptionHandler (start failures) is dropped: the host reports those errors itself, once.
+   */
+  forNest(pluginOf: () => string | undefined = () => undefined): LoggerService {
+    const write = (nestLevel: keyof typeof NEST_LEVELS, message: unknown, context?: unknown): void => {
+      if (context === 'ExceptionHandler') return;
+      const name = typeof context === 'string' && context ? context : undefined;
+      if (!this.enabled(nestLevel === 'log' ? 'info' : NEST_LEVELS[nestLevel])) return;
+      const pluginId = name !== undefined && NEST_CHATTER.has(name) ? undefined : pluginOf();
+      const level: LogLevel = nestLevel === 'log' && pluginId !== undefined ? 'info' : NEST_LEVELS[nestLevel];
+      if (!this.enabled(level)) return;
       const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
-      (context ? this.child(String(context)) : this).log(level, text);
+      if (pluginId === undefined) return (name ? this.child(name) : this).log(level, text);
+      const tag = `plugin:${pluginId}`;
+      this.child(tag).log(level, name && name !== tag ? `${name}: ${text}` : text);
     };
+    const last = (params: unknown[]): unknown => (params.length ? params[params.length - 1] : undefined);
     return {
-      log: (m, c) => write('debug', m, c),
-      error: (m, ...rest) => write('error', m, rest[rest.length - 1]),
-      warn: (m, c) => write('warn', m, c),
-      debug: (m, c) => write('debug', m, c),
-      verbose: (m, c) => write('debug', m, c),
+      log: (m, ...rest) => write('log', m, last(rest)),
+      error: (m, ...rest) => write('error', m, last(rest)),
+      warn: (m, ...rest) => write('warn', m, last(rest)),
+      debug: (m, ...rest) => write('debug', m, last(rest)),
+      verbose: (m, ...rest) => write('verbose', m, last(rest)),
     };
   }
 }
+
+const NEST_LEVELS = { log: 'debug', error: 'error', warn: 'warn', debug: 'debug', verbose: 'debug' } as const satisfies Record<string, LogLevel>;
+
+/** What Nest itself logs while it builds an application: never a plugin's line, always debug. */
+const NEST_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'NestApplicationContext']);

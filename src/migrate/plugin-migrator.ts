@@ -5,6 +5,7 @@ import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import { instantiateMigration, listMigrationFiles, type PluginMigrationFile } from '../loader/plugin-loader';
 import type { PluginCodeLoader } from '../loader/plugin-code-loader';
+import { hasEmptyUp } from './empty-migration';
 
 export interface MigrationStatus {
   applied: { name: string; appliedAt: string; changed: boolean }[];
@@ -17,6 +18,16 @@ interface LedgerRow {
   applied_at: Date;
 }
 
+export interface MigratorOptions {
+  /** `strict`: a changed applied migration stops the plugin's start instead of a warning. */
+  checksums?: 'warn' | 'strict';
+  /**
+   * Under `appnest dev`: a pending migration whose up() is empty (a skeleton just created) is
+   * not applied, nor any after it, until it is filled in; applied, it could not be re-run.
+   */
+  holdEmpty?: boolean;
+}
+
 /**
  * Applies and reverts one plugin's migrations: in name order, each in its own transaction with
  * its ledger row, under the cluster-wide migration lock. A failure rolls back that migration only.
@@ -27,8 +38,8 @@ export class PluginMigrator {
     private readonly logger: HostLogger,
     /** Bound on waiting for a table lock inside a migration. */
     private readonly lockTimeoutMs: number,
-    /** `strict`: a changed applied migration stops the plugin's start instead of a warning. */
-    private readonly checksums: 'warn' | 'strict' = 'warn',
+    /** How migration checks behave: see MigratorOptions. */
+    private readonly options: MigratorOptions = {},
   ) {}
 
   /** An applied migration whose file changed is never re-run: a warning, or PLG_MIGRATION_CHECKSUM when strict. */
@@ -37,7 +48,7 @@ export class PluginMigrator {
       const checksum = applied.get(file.name);
       if (checksum === undefined || checksum === file.checksum) continue;
       const message = `Plugin '${pluginId}': applied migration '${file.name}' changed since it was applied; it is not re-run.`;
-      if (this.checksums === 'strict') {
+      if (this.options.checksums === 'strict') {
         throw new PluginError('PLG_MIGRATION_CHECKSUM', message, {
           pluginId,
           hint: 'Restore the migration as it was applied and put the change in a new migration (or run with APPNEST_MIGRATION_CHECKSUM=warn).',
@@ -79,6 +90,10 @@ export class PluginMigrator {
       this.checkChecksums(plugin.id, files, new Map(rows.map((r) => [r.name, r.checksum])));
       const done: string[] = [];
       for (const file of files.filter((f) => !applied.has(f.name))) {
+        if (this.options.holdEmpty && hasEmptyUp(instantiateMigration(code, file))) {
+          this.logger.warn(`Plugin '${plugin.id}': migration '${file.name}' has an empty up(); it is applied once it does something (save it filled in).`);
+          break;
+        }
         await this.runOne(runner, plugin.id, file, code, 'up');
         done.push(file.name);
       }
@@ -111,6 +126,28 @@ export class PluginMigrator {
         await runner.query('DELETE FROM appnest_plugin_migrations WHERE plugin_id = $1', [plugin.id]);
       }
       return reverted;
+    });
+  }
+
+  /**
+   * Reverts the newest applied migration and applies it again, as its file reads now (for
+   * development: edit a migration, redo it). Returns its name.
+   */
+  async redo(plugin: DiscoveredPlugin, code: PluginCodeLoader): Promise<string> {
+    const files = listMigrationFiles(plugin);
+    return this.db.withMigrationLock(async (runner) => {
+      const applied = new Set((await this.ledger(runner, plugin.id)).map((r) => r.name));
+      const last = [...files].reverse().find((f) => applied.has(f.name));
+      if (!last) {
+        throw new PluginError('PLG_MIGRATION_NOT_FOUND', `Plugin '${plugin.id}' has no applied migration to redo.`, {
+          pluginId: plugin.id,
+          hint: `Apply its migrations first (appnest migrate ${plugin.id}).`,
+        });
+      }
+      await this.runOne(runner, plugin.id, last, code, 'down');
+      await this.runOne(runner, plugin.id, last, code, 'up');
+      this.logger.info(`Plugin '${plugin.id}': redid migration '${last.name}'`);
+      return last.name;
     });
   }
 

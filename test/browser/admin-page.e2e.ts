@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import { describeDb } from '../support/test-database';
@@ -80,7 +81,7 @@ describeBrowser('the admin page in Chromium: settings, actions, import and unins
     expect(await done.textContent()).toContain('"counted":3');
   });
 
-  it('imports a zip from the page, refuses a second copy until “replace” is ticked, then uninstalls it after confirmation, its record kept until purged', async () => {
+  it('imports a zip from the page, refuses a second copy until “replace” is ticked, then uninstalls it after confirmation, then shows a plugin whose files vanished as missing, with what to do', async () => {
     const page = await openPage(browser, `${url}/admin`);
     await signIn(page);
     const form = page.getByRole('form', { name: 'Import a plugin' });
@@ -113,9 +114,19 @@ describeBrowser('the admin page in Chromium: settings, actions, import and unins
     await card.getByRole('button', { name: 'Uninstall' }).click();
     await page.getByRole('dialog', { name: "Uninstall plugin 'Imported bundle'?" }).getByRole('button', { name: 'Uninstall' }).click();
     await navLink(page, 'Imported').waitFor({ state: 'detached' });
+    await card.waitFor({ state: 'detached' });
+    expect((await sandbox.request('GET', '/api/admin/plugins/fe-import')).status).toBe(404);
+    await dismissNotifications(page);
+
+    // Files that vanish without an uninstall leave a missing card that says what to do.
+    sandbox.addPlugin('fe-import');
+    expect((await sandbox.request('POST', '/api/admin/plugins/reload')).body.added).toEqual(['fe-import']);
+    rmSync(join(sandbox.pluginsDir, 'fe-import'), { recursive: true });
+    expect((await sandbox.request('POST', '/api/admin/plugins/reload')).body.removed).toEqual(['fe-import']);
+    await page.reload();
     const missing = pluginCard(page, 'fe-import');
     await missing.locator('[data-state="missing"]').waitFor();
-    await dismissNotifications(page);
+    await missing.getByRole('alert').filter({ hasText: 'vanished from the plugins folder without an uninstall' }).filter({ hasText: 'Put the folder (or its zip) back and reload' }).waitFor();
 
     await missing.getByRole('button', { name: 'Uninstall' }).click();
     const purge = page.getByRole('dialog', { name: "Uninstall plugin 'fe-import'?" });

@@ -1,6 +1,7 @@
 import type { AppnestHost } from '../../core/appnest-host';
 import { PluginError } from '../../errors/plugin-error';
-import { stringFlag, type Command } from '../command';
+import { stringFlag, type Command, type CommandContext } from '../command';
+import { enclosingPlugin, hostInsidePlugin } from '../enclosing-plugin';
 
 const hostModule = () => require('../../core/appnest-host') as typeof import('../../core/appnest-host');
 
@@ -27,12 +28,21 @@ function runUntilSignal(host: AppnestHost, before: () => Promise<void> = async (
   });
 }
 
+/** A host started inside a plugin folder would put its data folder (token, database) in the plugin. */
+function refuseInsidePlugin(ctx: CommandContext): void {
+  const plugin = process.env.APPNEST_DATA_DIR ? undefined : enclosingPlugin(process.cwd());
+  if (plugin) throw hostInsidePlugin(plugin, ctx.command);
+}
+
 export const HOST_COMMANDS: Record<string, Command> = {
   start: {
     usage: 'start',
     summary: 'run the host (HTTP API, admin, plugins) until Ctrl+C, as npm start does',
     arity: [0, 0],
-    run: async (ctx) => runUntilSignal(await hostModule().AppnestHost.start(ctx.config)),
+    run: async (ctx) => {
+      refuseInsidePlugin(ctx);
+      return runUntilSignal(await hostModule().AppnestHost.start(ctx.config));
+    },
   },
   dev: {
     usage: 'dev [--debounce <ms>]',
@@ -45,9 +55,10 @@ export const HOST_COMMANDS: Record<string, Command> = {
       if (!Number.isInteger(debounce) || debounce < 0) {
         throw new PluginError('PLG_BAD_REQUEST', `--debounce must be a whole number of milliseconds, got '${ctx.args.flags.debounce}'.`, { hint: 'appnest dev --debounce 200' });
       }
+      refuseInsidePlugin(ctx);
       // Stack traces of plugin code point at the TypeScript lines (the compiler inlines source maps).
       process.setSourceMapsEnabled(true);
-      const host = await hostModule().AppnestHost.start(ctx.config);
+      const host = await hostModule().AppnestHost.start(ctx.config, { development: true });
       const { DevServer } = require('../dev-server') as typeof import('../dev-server');
       const dev = new DevServer(host, ctx.out, (line) => process.stderr.write(`${line}\n`), debounce);
       dev.start();

@@ -34,6 +34,18 @@ export const MIGRATION_COMMANDS: Record<string, Command> = {
         print(ctx, result, () => (result.reverted.length ? `Reverted: ${result.reverted.join(', ')}` : 'Nothing to revert.'));
       }),
   },
+  'migrate:redo': {
+    usage: 'migrate:redo <id>',
+    summary: "in development: revert a plugin's newest applied migration and apply it again, as its file reads now",
+    options: [JSON_OPTION],
+    arity: [1, 1],
+    run: (ctx) =>
+      withHost(ctx, async (call) => {
+        const [id] = ctx.args.positionals;
+        const result: { redone: string } = await withProgress(`Redoing the last migration of '${id}'`, () => call('POST', `/api/admin/plugins/${enc(id)}/migrate/redo`));
+        print(ctx, result, () => `Redone: ${result.redone}`);
+      }),
+  },
   'migration:create': {
     usage: 'migration:create <id> <name>',
     summary: 'write a timestamped migration skeleton into the plugin',

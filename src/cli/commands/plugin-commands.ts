@@ -44,7 +44,7 @@ function table(rows: string[][]): string[] {
 function printPlugins(ctx: CommandContext, plugins: any[]): void {
   print(ctx, plugins, () => {
     if (plugins.length === 0) return 'No plugins installed.';
-    const rows = plugins.map((p) => [p.id, p.version, p.state, p.enabled ? 'yes' : 'no', p.error ? `${p.error.code}: ${p.error.message}` : '']);
+    const rows = plugins.map((p) => [p.id, p.version, p.degraded ? `${p.state} (degraded)` : p.state, p.enabled ? 'yes' : 'no', p.error ? `${p.error.code}: ${p.error.message}` : '']);
     return table([['ID', 'VERSION', 'STATE', 'ENABLED', 'ERROR'], ...rows]);
   });
 }

@@ -31,6 +31,11 @@ export interface AdminPlugin {
   everEnabled: boolean;
   error: { code: string; message: string; hint: string | null } | null;
   frontendError?: string | null;
+  /** Rejections and exceptions of its code that nobody caught, since the host started. */
+  unhandledErrors?: number;
+  lastUnhandledError?: { kind: string; message: string; at: string } | null;
+  /** It keeps firing them; cleared when it next starts. */
+  degraded?: boolean;
   backend: boolean;
   frontend: boolean;
   settingsSchema: SettingField[];

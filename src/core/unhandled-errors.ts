@@ -1,0 +1,146 @@
+import { sep } from 'node:path';
+import type { HostLogger } from '../logging/host-logger';
+import { currentPluginScope, enterPluginScope, type EnterScope } from './plugin-scope';
+
+export type UnhandledKind = 'unhandled rejection' | 'uncaught exception';
+
+/** A plugin with this many unhandled errors within the window is marked degraded. */
+export const DEGRADED_AFTER = 5;
+export const DEGRADED_WINDOW_MS = 60_000;
+
+interface PluginErrors {
+  count: number;
+  recent: number[];
+  last?: { kind: UnhandledKind; message: string; at: string };
+  degradedAt?: number;
+}
+
+/** What the admin view shows of one plugin's stray errors. */
+export interface UnhandledErrorView {
+  unhandledErrors: number;
+  lastUnhandledError: { kind: UnhandledKind; message: string; at: string } | null;
+  degraded: boolean;
+}
+
+/**
+ * Stray errors of plugin code (a rejection nobody awaited, a throw from a timer or an emitter
+ * callback) that would otherwise end the process: each is attributed to a plugin, from the async
+ * scope its code ran in or else from the stack's files under a plugin folder, logged once with
+ * the plugin id and counted. A plugin with DEGRADED_AFTER of them within DEGRADED_WINDOW_MS is
+ * degraded until it next starts; the host keeps serving.
+ */
+export class UnhandledErrors {
+  private readonly plugins = new Map<string, PluginErrors>();
+
+  constructor(
+    private readonly logger: HostLogger,
+    /** The folders of the plugins this host knows, by id: the stack fallback. */
+    private readonly pluginDirs: () => Iterable<[string, string]>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The scope to run a plugin's request handling, tasks, event handlers and hooks in. */
+  enter(pluginId: string): EnterScope {
+    return enterPluginScope({ pluginId, owner: this });
+  }
+
+  /** Starts receiving the process's stray errors; the process then no longer exits on them. */
+  attach(): void {
+    trackers.add(this);
+    if (trackers.size === 1) {
+      process.on('unhandledRejection', onRejection);
+      process.on('uncaughtException', onException);
+    }
+  }
+
+  detach(): void {
+    if (!trackers.delete(this) || trackers.size > 0) return;
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  }
+
+  /** The plugin whose code runs now: the scope it entered, else the caller's stack. */
+  pluginOfCurrentCode(): string | undefined {
+    const scope = currentPluginScope();
+    if (scope?.owner === this) return scope.pluginId;
+    return this.attributeByStack(new Error('probe'));
+  }
+
+  /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
+  attributeByStack(err: unknown): string | undefined {
+    const stack = err instanceof Error ? (err.stack ?? '') : '';
+    const dirs = [...this.pluginDirs()].map(([id, dir]) => [id, dir.endsWith(sep) ? dir : dir + sep] as const);
+    for (const line of stack.split('\n').slice(1)) {
+      if (line.includes(`${sep}node_modules${sep}`)) continue;
+      const owner = dirs.find(([, dir]) => line.includes(dir));
+      if (owner) return owner[0];
+    }
+    return undefined;
+  }
+
+  record(pluginId: string, kind: UnhandledKind, err: unknown): void {
+    const entry = this.plugins.get(pluginId) ?? { count: 0, recent: [] };
+    this.plugins.set(pluginId, entry);
+    const now = this.now();
+    const message = describe(err);
+    entry.count++;
+    entry.last = { kind, message, at: new Date(now).toISOString() };
+    entry.recent = [...entry.recent.filter((t) => t > now - DEGRADED_WINDOW_MS), now];
+    const alreadyDegraded = entry.degradedAt !== undefined;
+    // Once degraded, further errors are counted but logged at debug: a loop must not flood the log.
+    const logger = this.logger.child(`plugin:${pluginId}`);
+    logger.log(alreadyDegraded ? 'debug' : 'error', `Plugin '${pluginId}': ${kind}, the host keeps serving: ${stackOf(err)}`);
+    if (!alreadyDegraded && entry.recent.length >= DEGRADED_AFTER) {
+      entry.degradedAt = now;
+      logger.warn(
+        `Plugin '${pluginId}' is degraded: ${entry.recent.length} unhandled errors within ${DEGRADED_WINDOW_MS / 1000} s. ` +
+          'Fix the code that fires them (an un-awaited promise, a throwing timer or listener), then reload or disable and enable it.',
+      );
+    }
+  }
+
+  /** The plugin's counters (since the host started); `degraded` only while it runs. */
+  viewOf(pluginId: string, running: boolean): UnhandledErrorView {
+    const entry = this.plugins.get(pluginId);
+    return {
+      unhandledErrors: entry?.count ?? 0,
+      lastUnhandledError: entry?.last ?? null,
+      degraded: running && entry?.degradedAt !== undefined,
+    };
+  }
+
+  /** A new activation starts with a clean window, not degraded. */
+  started(pluginId: string): void {
+    const entry = this.plugins.get(pluginId);
+    if (entry) Object.assign(entry, { recent: [], degradedAt: undefined });
+  }
+
+  logUnattributed(kind: UnhandledKind, err: unknown): void {
+    this.logger.error(`${kind} outside any plugin, the host keeps running: ${stackOf(err)}`);
+  }
+}
+
+/** The hosts of this process (one, except in tests). */
+const trackers = new Set<UnhandledErrors>();
+
+function dispatch(kind: UnhandledKind, err: unknown): void {
+  const scope = currentPluginScope();
+  const owner = [...trackers].find((t) => t === scope?.owner);
+  if (owner && scope) return owner.record(scope.pluginId, kind, err);
+  for (const tracker of trackers) {
+    const pluginId = tracker.attributeByStack(err);
+    if (pluginId) return tracker.record(pluginId, kind, err);
+  }
+  [...trackers][0]?.logUnattributed(kind, err);
+}
+
+const onRejection = (reason: unknown): void => dispatch('unhandled rejection', reason);
+const onException = (err: unknown): void => dispatch('uncaught exception', err);
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function stackOf(err: unknown): string {
+  return err instanceof Error && err.stack ? err.stack : describe(err);
+}
