@@ -71,7 +71,7 @@ describeDb('admin surface', () => {
     sandbox = await TestSandbox.create();
     await sandbox.start({ importsPerMinute: 3 });
     const [a, b] = await Promise.all([upload(zipFixture('echo'), 'echo.zip'), upload(zipFixture('echo'), 'echo.zip')]);
-    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    expect([a.status, b.status].sort((x, y) => x - y)).toEqual([201, 409]);
     await upload(zipFixture('legacy'), 'legacy.zip');
     expect(await upload(zipFixture('layout-a'), 'layout-a.zip')).toMatchObject({ status: 429, body: { code: 'PLG_RATE_LIMITED' } });
   });

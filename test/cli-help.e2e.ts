@@ -10,7 +10,7 @@ const SPEC_COMMANDS = ['start', 'dev', 'new', 'pack', 'install', 'uninstall', 'l
     const help = await runCli(['--help'], {});
     expect(help.code).toBe(0);
     expect(Object.keys(COMMANDS).sort()).toEqual([...SPEC_COMMANDS].sort());
-    for (const [name, command] of Object.entries(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^  ${command.usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+\\S`, 'm'));
+    for (const command of Object.values(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^  ${command.usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+\\S`, 'm'));
     expect((await runCli([], {})).code).toBe(1);
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDb, TEST_DB } from './support/test-database';
 import { runCli, startHostProcess, stopProcess } from './support/processes';
-import { ADMIN_TOKEN, TestSandbox } from './support/test-host';
+import { TestSandbox } from './support/test-host';
 
 describeDb('the appnest CLI', () => {
   let sandbox: TestSandbox;

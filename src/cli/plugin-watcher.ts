@@ -11,7 +11,7 @@ export function affectsBackend(path: string): boolean {
   if (segments.some((s) => s.startsWith('.') || s === 'node_modules')) return false;
   if (segments.length > 1 && IGNORED_IN_PLUGIN.has(segments[1])) return false;
   const name = segments[segments.length - 1];
-  return !/\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(name) && !/^jest\.config\./.test(name);
+  return !/\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(name) && !name.startsWith('jest.config.');
 }
 
 /**
@@ -76,6 +76,6 @@ export class PluginWatcher {
 
   close(): void {
     clearTimeout(this.timer);
-    for (const dir of [...this.watchers.keys()]) this.unwatch(dir);
+    for (const dir of this.watchers.keys()) this.unwatch(dir);
   }
 }

@@ -4,7 +4,7 @@ import { hasEmptyUp } from './empty-migration';
 describe('hasEmptyUp', () => {
   it('finds the up() of a fresh skeleton empty, comments and all', () => {
     class Skeleton implements MigrationInterface {
-      async up(queryRunner: QueryRunner): Promise<void> {
+      async up(_queryRunner: QueryRunner): Promise<void> {
         // await queryRunner.query('ALTER TABLE demo_item ADD COLUMN ...');
         /* more to come */
       }
