@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archive/archive-limits';
 
-/** The host's configuration, read from the environment (SPEC section 9). */
+/** The host's configuration, read from the environment (docs/configuration.md lists every variable). */
 export interface HostConfig {
   port: number;
   /** unset: the embedded PostgreSQL (PGlite) under dataDir. */

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { DefaultNamingStrategy, getMetadataArgsStorage, type MigrationInterface } from 'typeorm';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
-import { listPluginFiles } from '../pack/plugin-files';
+import { listPluginFiles } from '../discovery/plugin-files';
 import type { INestApplication } from '@nestjs/common';
 import { refuseOwnDataSource } from './module-imports';
 import { PluginCodeLoader } from './plugin-code-loader';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import { isAuthoringOnly, packPlugin } from './plugin-packer';
-import { listPluginFiles } from './plugin-files';
+import { listPluginFiles } from '../discovery/plugin-files';
 
 const HELLO = join(__dirname, '../../plugins/hello');
 

@@ -8,7 +8,7 @@ import { readPluginFolder } from '../discovery/plugin-scanner';
 import { PluginError } from '../errors/plugin-error';
 import { PluginCompiler } from '../loader/plugin-compiler';
 import { PluginLoader } from '../loader/plugin-loader';
-import { listPluginFiles } from './plugin-files';
+import { listPluginFiles } from '../discovery/plugin-files';
 import { packageFiles, productionDependencies, type VendoredPackage } from './production-dependencies';
 
 export interface PackOptions {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
 import { PluginError } from '../../errors/plugin-error';
-import { listPluginFiles } from '../../pack/plugin-files';
+import { listPluginFiles } from '../../discovery/plugin-files';
 import { JSON_OPTION, print, withHost, type Command, type CommandContext } from '../command';
 import { formatBytes, withProgress } from '../progress';
 
