@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 export interface StoredArchive {
   pluginId: string;
@@ -23,13 +23,18 @@ export class ArchiveStore {
     this.localFile = join(pluginsDir, '.appnest-archives.json');
   }
 
-  async save(pluginId: string, sha256: string, fileName: string, archive: Buffer): Promise<void> {
-    await this.dataSource.query(
+  /** Stores the archive (in the caller's transaction when `manager` is given); call setLocal once it is committed. */
+  async save(pluginId: string, sha256: string, fileName: string, archive: Buffer, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
+    await manager.query(
       `INSERT INTO appnest_plugin_archives (plugin_id, sha256, file_name, archive) VALUES ($1, $2, $3, $4)
        ON CONFLICT (plugin_id) DO UPDATE SET sha256 = EXCLUDED.sha256, file_name = EXCLUDED.file_name, archive = EXCLUDED.archive, installed_at = now()`,
       [pluginId, sha256, fileName, archive],
     );
-    this.setLocal(pluginId, sha256);
+  }
+
+  async storedSha(pluginId: string): Promise<string | undefined> {
+    const [row] = await this.dataSource.query('SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = $1', [pluginId]);
+    return row ? String(row.sha256).trim() : undefined;
   }
 
   async remove(pluginId: string): Promise<void> {

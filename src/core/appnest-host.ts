@@ -26,6 +26,7 @@ import type { RequestHandler } from './plugin-cell';
 import { PluginMaintenance, type Actor } from './plugin-maintenance';
 import { PluginOperations, stagingDirOf } from './plugin-operations';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
+import { recoverInstalls } from '../archive/install-recovery';
 import { planDisable, planEnable } from './enable-plan';
 import type { PluginRuntime } from './plugin-runtime';
 import { PluginStore } from './plugin-store';
@@ -131,6 +132,7 @@ export class AppnestHost {
       installer,
       archives: this.archives,
       readSettings: (id) => this.readSettings(id),
+      transaction: (work) => db.dataSource.transaction(work),
       refresh: async () => {
         await this.syncWithDisk();
         await this.activator.apply();
@@ -148,6 +150,7 @@ export class AppnestHost {
     const host = new AppnestHost(config, db, token.token, options);
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
+      await host.recoverInstalls();
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.activator.apply();
@@ -167,6 +170,27 @@ export class AppnestHost {
     } catch (err) {
       await host.stop();
       throw err;
+    }
+  }
+
+  /** Settles the installs a killed process left half done (see the install journal) and says so in the audit. */
+  private async recoverInstalls(): Promise<void> {
+    const recovered = await recoverInstalls({ stagingDir: stagingDirOf(this.config.pluginsDir), storedSha: (id) => this.archives.storedSha(id) });
+    for (const install of recovered) {
+      if (install.direction === 'forward') {
+        this.archives.setLocal(install.id, install.sha256);
+        this.logger.info(`Plugin '${install.id}': the install interrupted by the last stop was already stored; it is completed`);
+        continue;
+      }
+      const what = install.replaced ? 'its previous version is back' : 'its files are removed';
+      this.logger.warn(`PLG_INSTALL_INTERRUPTED: Plugin '${install.id}': an install was interrupted by the last stop; ${what}`);
+      await this.audit.record({
+        actor: 'system',
+        action: 'install',
+        pluginId: install.id,
+        outcome: 'failed',
+        detail: { code: 'PLG_INSTALL_INTERRUPTED', sha256: install.sha256 || null, restored: install.replaced },
+      });
     }
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import type { PluginRecord } from '../database/plugin-record.entity';
@@ -27,7 +27,11 @@ export interface PluginRuntime {
   reloadError?: PluginError;
 }
 
-/** A cheap identity of a plugin folder's files (paths, sizes, modification times); node_modules excluded. */
+/**
+ * The identity of a plugin folder: every path with its content; node_modules excluded. Content, not
+ * size and modification time: two versions differing in one character, written in the same
+ * millisecond, must not look the same.
+ */
 export function fingerprintFolder(dir: string): string {
   const hash = createHash('sha256');
   const walk = (current: string, rel: string, depth: number): void => {
@@ -44,7 +48,11 @@ export function fingerprintFolder(dir: string): string {
       try {
         const stat = statSync(path);
         if (stat.isDirectory()) walk(path, `${rel}${name}/`, depth + 1);
-        else hash.update(`${rel}${name}\0${stat.size}\0${stat.mtimeMs}\n`);
+        else {
+          hash.update(`${rel}${name}\0${stat.size}\0`);
+          hash.update(readFileSync(path));
+          hash.update('\n');
+        }
       } catch {
         // A file that vanished mid-scan changes the fingerprint by its absence.
       }

@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   PLG_TABLE_PREFIX: { status: 400, summary: 'An entity table does not start with the plugin id; reported by appnest doctor as a warning.' },
   PLG_MIGRATION_NAME: { status: 400, summary: 'A migration file name does not start with a timestamp; reported by appnest doctor as a warning.' },
   PLG_MANIFEST_INVALID: { status: 400, summary: 'A frontend manifest is not JSON, has no entry, or lists a file that is missing or outside the frontend folder.' },
+  PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
+  PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: the host stopped while it was starting, or it was disabled offline.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
