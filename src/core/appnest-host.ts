@@ -29,6 +29,7 @@ import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import { recoverInstalls } from '../archive/install-recovery';
 import { planDisable, planEnable } from './enable-plan';
 import type { PluginRuntime } from './plugin-runtime';
+import { PluginQuarantine } from './plugin-quarantine';
 import { PluginStore } from './plugin-store';
 import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
@@ -68,6 +69,7 @@ export class AppnestHost {
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: ArchiveStore;
+  readonly quarantine: PluginQuarantine;
   private readonly clusterSync: ClusterSync;
   private channel?: ClusterChannel;
   private resyncTimer?: NodeJS.Timeout;
@@ -84,6 +86,7 @@ export class AppnestHost {
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.compiler = new PluginCompiler(config.dataDir);
+    this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
@@ -98,6 +101,7 @@ export class AppnestHost {
       migrator,
       logger: this.logger,
       drainTimeoutMs: config.drainTimeoutMs,
+      quarantine: this.quarantine,
       cellContext: {
         settings: this,
         hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
@@ -153,6 +157,7 @@ export class AppnestHost {
       await host.recoverInstalls();
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
+      await host.applyQuarantine();
       await host.activator.apply();
       host.hostApp = await startHostApp(host, host.logger.child('nest'));
       if (db.kind === 'postgres') {
@@ -170,6 +175,23 @@ export class AppnestHost {
     } catch (err) {
       await host.stop();
       throw err;
+    }
+  }
+
+  /**
+   * Before any plugin runs: a plugin whose start the last process died in, and a plugin disabled
+   * offline, start disabled. Crashed ones keep their reason until enabled again.
+   */
+  private async applyQuarantine(): Promise<void> {
+    for (const id of this.quarantine.takeOverInterrupted()) this.logger.error(`PLG_QUARANTINED: ${this.quarantine.entries()[id].reason}`);
+    for (const [id, entry] of Object.entries(this.quarantine.entries())) {
+      const runtime = this.runtimes.get(id);
+      if (runtime?.record.enabled) {
+        await this.store.update(id, { enabled: false });
+        runtime.record.enabled = false;
+        await this.audit.record({ actor: entry.kind === 'offline' ? 'cli (offline)' : 'system', action: 'disable', pluginId: id, outcome: 'ok', detail: { code: 'PLG_QUARANTINED', reason: entry.reason } });
+      }
+      if (entry.kind === 'offline' || !runtime) this.quarantine.remove(id);
     }
   }
 
@@ -262,6 +284,7 @@ export class AppnestHost {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
         for (const target of targets) {
           const runtime = this.runtime(target);
+          if (enabled) this.quarantine.remove(target);
           const patch = enabled ? { enabled: true, everEnabled: true } : { enabled: false };
           await this.store.update(target, patch);
           Object.assign(runtime.record, patch);
