@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
@@ -146,7 +146,9 @@ export class AppnestHost {
   }
 
   static async start(config: HostConfig, options: HostStartOptions = {}): Promise<AppnestHost> {
-    mkdirSync(config.dataDir, { recursive: true });
+    // The data folder holds the admin token, the embedded database and its socket: the host's user's alone.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(config.dataDir, 0o700);
     mkdirSync(stagingDirOf(config.pluginsDir), { recursive: true });
     const started = Date.now();
     const token = resolveAdminToken(config.dataDir, config.adminToken);

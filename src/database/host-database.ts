@@ -38,7 +38,7 @@ export class HostDatabase {
     let embedded: EmbeddedPostgres | undefined;
     let url = options.databaseUrl;
     if (!url) {
-      embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'));
+      embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'), options.dataDir);
       url = embedded.url;
     }
     const dataSource = new SharedDataSource({
