@@ -31,6 +31,7 @@ import { planDisable, planEnable } from './enable-plan';
 import type { PluginRuntime } from './plugin-runtime';
 import { PluginQuarantine } from './plugin-quarantine';
 import { PluginStore } from './plugin-store';
+import { RefusedAuthentications } from './refused-authentications';
 import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
@@ -70,6 +71,7 @@ export class AppnestHost {
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: ArchiveStore;
   readonly quarantine: PluginQuarantine;
+  readonly refusedAuthentications: RefusedAuthentications;
   private readonly clusterSync: ClusterSync;
   private channel?: ClusterChannel;
   private resyncTimer?: NodeJS.Timeout;
@@ -85,6 +87,7 @@ export class AppnestHost {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
+    this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
     this.compiler = new PluginCompiler(config.dataDir);
     this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
@@ -429,6 +432,7 @@ export class AppnestHost {
     await closed;
     await this.activator.stopAll();
     await this.hostApp?.app.close();
+    await this.refusedAuthentications.stop().catch((err: Error) => this.logger.warn(`Could not write the refused authentications to the audit: ${err.message}`));
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
     await this.db.close();

@@ -6,6 +6,7 @@ import { AdminPluginsController } from '../http/admin-plugins.controller';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { AssetsController } from '../http/assets.controller';
 import { APPNEST_HOST } from '../http/host-tokens';
+import { PluginErrorFilter } from '../http/plugin-error.filter';
 import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
@@ -32,6 +33,7 @@ export async function startHostApp(host: object, logger: HostLogger): Promise<{ 
     new ExpressAdapter(server),
     { logger: logger.forNest(), abortOnError: false },
   );
+  app.useGlobalFilters(new PluginErrorFilter());
   await app.init();
   return { app, handler: server as unknown as RequestHandler };
 }

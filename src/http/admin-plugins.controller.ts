@@ -6,7 +6,8 @@ import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
 import { PluginErrorFilter } from './plugin-error.filter';
-import { RateLimiter } from './rate-limiter';
+
+const MAX_ACTION_ID_LENGTH = 64;
 
 function actorOf(req: Request): { actor: string; ip: string | null } {
   return { actor: 'admin', ip: req.ip ?? null };
@@ -16,11 +17,7 @@ function actorOf(req: Request): { actor: string; ip: string | null } {
 @UseGuards(AdminTokenGuard)
 @UseFilters(PluginErrorFilter)
 export class AdminPluginsController {
-  private readonly imports: RateLimiter;
-
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {
-    this.imports = new RateLimiter(host.config.importsPerMinute);
-  }
+  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
 
   @Get('plugins')
   list() {
@@ -36,7 +33,6 @@ export class AdminPluginsController {
   @Post('plugins/import')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, files: 1 } }))
   async import(@UploadedFile() file: { buffer: Buffer; originalname: string; size: number } | undefined, @Body() body: { overwrite?: unknown } | undefined, @Req() req: Request) {
-    this.imports.take(req.ip ?? 'unknown');
     if (!file) {
       throw new PluginError('PLG_BAD_REQUEST', 'The import needs a zip in the multipart field "file".', { hint: 'curl -F file=@plugin.zip -F overwrite=true ...', details: { field: 'file' } });
     }
@@ -82,8 +78,8 @@ export class AdminPluginsController {
   @HttpCode(200)
   async run(@Param('id') id: string, @Body() body: { action?: unknown; params?: unknown } | undefined, @Req() req: Request) {
     this.host.runtime(id);
-    if (typeof body?.action !== 'string' || body.action === '') {
-      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
+    if (typeof body?.action !== 'string' || body.action === '' || body.action.length > MAX_ACTION_ID_LENGTH) {
+      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run, in at most ${MAX_ACTION_ID_LENGTH} characters: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
     }
     return { result: await this.host.runAction(id, body.action, body.params, actorOf(req)) };
   }
