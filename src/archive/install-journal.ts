@@ -18,6 +18,7 @@ export interface JournalEntry {
 /** Names of the staging folder entries a process makes; its pid tells a live install from a leftover. */
 export const STAGE_PREFIX = 'stage-';
 export const BACKUP_PREFIX = 'backup-';
+export const UPLOAD_PREFIX = 'upload-';
 const JOURNAL = /^journal-(.+)\.json$/;
 
 export function processTag(): string {

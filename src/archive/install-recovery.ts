@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKUP_PREFIX, InstallJournal, processAlive, STAGE_PREFIX, type JournalEntry } from './install-journal';
+import { BACKUP_PREFIX, InstallJournal, processAlive, STAGE_PREFIX, UPLOAD_PREFIX, type JournalEntry } from './install-journal';
 
 export interface RecoveredInstall {
   id: string;
@@ -54,12 +54,12 @@ async function settle(entry: JournalEntry, completed: boolean): Promise<Recovere
   return { ...result, direction: 'back' };
 }
 
-/** Stage and backup folders of processes that are gone (or of this one, which has none in flight at start). */
+/** Stage and backup folders and uploads of processes that are gone (or of this one, which has none in flight at start). */
 async function removeLeftovers(stagingDir: string): Promise<void> {
   if (!existsSync(stagingDir)) return;
   for (const name of readdirSync(stagingDir)) {
     if (/^journal-.+\.json$/.test(name)) continue;
-    const match = new RegExp(`^(?:${STAGE_PREFIX}|${BACKUP_PREFIX})(\\d+)-`).exec(name) ?? (/\.(\d+)\.tmp$/.exec(name));
+    const match = new RegExp(`^(?:${STAGE_PREFIX}|${BACKUP_PREFIX}|${UPLOAD_PREFIX})(\\d+)-`).exec(name) ?? (/\.(\d+)\.tmp$/.exec(name));
     const pid = match ? Number(match[1]) : 0;
     if (pid === process.pid || !processAlive(pid)) await rm(join(stagingDir, name), { recursive: true, force: true });
   }

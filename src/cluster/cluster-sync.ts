@@ -28,7 +28,7 @@ export class ClusterSync {
     const { archives, installer, logger, pluginsDir } = this.deps;
     const stored = await archives.list();
     for (const archive of stored) {
-      if (archives.local(archive.pluginId) === archive.sha256) continue;
+      if (archives.local(archive.pluginId) === archive.sha256 || archive.size === 0) continue;
       try {
         const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
         const installed = await staged.commit({ overwrite: true });

@@ -92,7 +92,7 @@ export class AppnestHost {
     this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
-    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
+    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir, db.kind === 'postgres');
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
@@ -164,7 +164,7 @@ export class AppnestHost {
       await host.syncWithDisk(true);
       await host.applyQuarantine();
       await host.activator.apply();
-      host.hostApp = await startHostApp(host, host.logger.child('nest'));
+      host.hostApp = await startHostApp(host, host.logger.child('nest'), stagingDirOf(config.pluginsDir));
       if (db.kind === 'postgres') {
         host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
         await host.channel.start();

@@ -31,7 +31,7 @@ export async function syncRuntimes(
       await store.update(discovered.id, { version: discovered.version });
       record.version = discovered.version;
     }
-    const fingerprint = fingerprintFolder(discovered.dir);
+    const fingerprint = await fingerprintFolder(discovered.dir);
     const existing = runtimes.get(discovered.id);
     if (!existing) added.push(discovered.id);
     else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);

@@ -7,6 +7,7 @@ import { AdminTokenGuard } from '../http/admin-token.guard';
 import { AssetsController } from '../http/assets.controller';
 import { APPNEST_HOST } from '../http/host-tokens';
 import { PluginErrorFilter } from '../http/plugin-error.filter';
+import { UPLOAD_DIR_LOCAL } from '../http/staging-upload-storage';
 import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
@@ -20,9 +21,10 @@ class HostApiModule {}
  * The host's own Nest application: admin API, health, the SPA's plugin list and assets, the SPA.
  * Built once at start; it reads the core's state on every request, so it never needs a rebuild.
  */
-export async function startHostApp(host: object, logger: HostLogger): Promise<{ app: INestApplication; handler: RequestHandler }> {
+export async function startHostApp(host: object, logger: HostLogger, uploadDir: string): Promise<{ app: INestApplication; handler: RequestHandler }> {
   const server = express();
   server.disable('x-powered-by');
+  server.locals[UPLOAD_DIR_LOCAL] = uploadDir;
   const app = await NestFactory.create(
     {
       module: HostApiModule,

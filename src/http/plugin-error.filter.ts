@@ -36,7 +36,9 @@ export class PluginErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      res.status(status).json({ statusCode: status, code: codeOf(status), message: Array.isArray(message) ? message.join('; ') : String(message) });
+      // multer's cut-off of an upload past the archive size limit, while it streams.
+      const code = status === 413 && message === 'File too large' ? 'PLG_ARCHIVE_TOO_LARGE' : codeOf(status);
+      res.status(status).json({ statusCode: status, code, message: Array.isArray(message) ? message.join('; ') : String(message) });
       return;
     }
     const status = expressStatusOf(exception);
