@@ -39,12 +39,13 @@ export class ArchiveStore {
    * setLocal once the transaction is committed.
    */
   async save(pluginId: string, sha256: string, fileName: string, archive: Buffer, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
-    await manager.query('DELETE FROM appnest_plugin_archive_chunks WHERE plugin_id = $1', [pluginId]);
+    // The row first: its lock makes a concurrent save of this id (another instance) wait until this one commits.
     await manager.query(
       `INSERT INTO appnest_plugin_archives (plugin_id, sha256, file_name, archive) VALUES ($1, $2, $3, $4)
        ON CONFLICT (plugin_id) DO UPDATE SET sha256 = EXCLUDED.sha256, file_name = EXCLUDED.file_name, archive = EXCLUDED.archive, installed_at = now()`,
       [pluginId, sha256, fileName, Buffer.alloc(0)],
     );
+    await manager.query('DELETE FROM appnest_plugin_archive_chunks WHERE plugin_id = $1', [pluginId]);
     if (!this.keepBytes) return;
     for (let seq = 0; seq * CHUNK_BYTES < archive.length; seq++) {
       const data = archive.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES);
