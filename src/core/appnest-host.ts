@@ -209,6 +209,7 @@ export class AppnestHost {
         this.logger.info(`Plugin '${install.id}': the install interrupted by the last stop was already stored; it is completed`);
         continue;
       }
+      if (!install.replaced) await this.forgetUnusedRecord(install.id);
       const what = install.replaced ? 'its previous version is back' : 'its files are removed';
       this.logger.warn(`PLG_INSTALL_INTERRUPTED: Plugin '${install.id}': an install was interrupted by the last stop; ${what}`);
       await this.audit.record({
@@ -219,6 +220,12 @@ export class AppnestHost {
         detail: { code: 'PLG_INSTALL_INTERRUPTED', sha256: install.sha256 || null, restored: install.replaced },
       });
     }
+  }
+
+  /** A new id whose install was rolled back leaves no record, unless it holds something of an earlier install. */
+  private async forgetUnusedRecord(id: string): Promise<void> {
+    const record = (await this.store.all()).find((r) => r.id === id);
+    if (record && !record.everEnabled && Object.keys(record.settings ?? {}).length === 0) await this.store.remove(id);
   }
 
   get url(): string {
