@@ -78,6 +78,7 @@ describeDb('installs as transactions', () => {
     const upgrade = await upload(versionedZip('2.0.0'));
     expect(upgrade.status).toBe(500);
     expect(upgrade.body).toMatchObject({ code: 'PLG_INTERNAL', pluginId: 'vers' });
+    expect(upgrade.body.message).not.toContain('archive store is down');
     expect((await sandbox.request('GET', '/api/plugins/vers/version')).body).toEqual({ version: '1.0.0' });
     expect((await sandbox.request('GET', '/api/admin/plugins/vers')).body).toMatchObject({ version: '1.0.0', state: 'active' });
     expect(versionOnDisk(sandbox.pluginsDir)).toBe('1.0.0');

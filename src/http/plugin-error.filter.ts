@@ -17,6 +17,14 @@ function expressStatusOf(exception: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 && (exception as { expose?: unknown }).expose === true ? status : undefined;
 }
 
+/** true when a database error (TypeORM's QueryFailedError, pg's DatabaseError) is among the causes: its text is not for clients. */
+function fromDatabase(error: unknown): boolean {
+  for (let at = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
+    if (at.name === 'QueryFailedError' || at.constructor.name === 'DatabaseError') return true;
+  }
+  return false;
+}
+
 /**
  * The one place that maps host errors to HTTP: `{ statusCode, code, message, pluginId }`, for
  * every error the host's own application answers (unknown routes and body parser errors too).
@@ -29,6 +37,13 @@ export class PluginErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof PluginError) {
+      // The host's own database failures; a plugin's failing migration keeps its text, which its author needs.
+      if (exception.code === 'PLG_INTERNAL' && fromDatabase(exception)) {
+        this.logger.error(`${exception.code}: ${exception.message}`);
+        const subject = exception.pluginId ? `Plugin '${exception.pluginId}'` : 'The host';
+        res.status(exception.status).json({ ...exception.toJSON(), message: `${subject}: a database statement failed; the host log has the details.` });
+        return;
+      }
       res.status(exception.status).json(exception.toJSON());
       return;
     }
