@@ -67,13 +67,32 @@ describeDb('admin surface', () => {
     expect((await sandbox.request('POST', '/api/admin/plugins/import', {})).body).toMatchObject({ statusCode: 400, code: 'PLG_BAD_REQUEST' });
   });
 
-  it('lets one of two concurrent imports of one id win, and rate-limits imports', async () => {
+  it('lets one of two concurrent imports of one id win, and never rate-limits an admin automating installs', async () => {
     sandbox = await TestSandbox.create();
-    await sandbox.start({ importsPerMinute: 3 });
+    await sandbox.start({ authFailuresPerMinute: 3 });
     const [a, b] = await Promise.all([upload(zipFixture('echo'), 'echo.zip'), upload(zipFixture('echo'), 'echo.zip')]);
     expect([a.status, b.status].sort((x, y) => x - y)).toEqual([201, 409]);
-    await upload(zipFixture('legacy'), 'legacy.zip');
-    expect(await upload(zipFixture('layout-a'), 'layout-a.zip')).toMatchObject({ status: 429, body: { code: 'PLG_RATE_LIMITED' } });
+    for (let i = 0; i < 6; i++) expect((await upload(zipFixture('legacy'), 'legacy.zip', true)).status).toBe(201);
+  });
+
+  it('throttles refused authentications per address and aggregates them in the audit, so a flood leaves the history in view', async () => {
+    sandbox = await TestSandbox.create(['echo']);
+    await sandbox.start({ authFailuresPerMinute: 5 });
+    await sandbox.enable('echo');
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await sandbox.request('GET', '/api/admin/plugins', undefined, i % 2 ? 'wrong' : null)).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+    const limited = await sandbox.request('POST', '/api/admin/plugins/import', {}, null);
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'PLG_RATE_LIMITED' });
+    expect((await sandbox.request('GET', '/api/admin/plugins')).status).toBe(200);
+
+    await sandbox.host!.refusedAuthentications.flush();
+    const audit = (await sandbox.request('GET', '/api/admin/audit')).body as any[];
+    const refused = audit.filter((a) => a.outcome === 'refused');
+    expect(refused.map((a) => a.detail.count).reduce((x: number, y: number) => x + y, 0)).toBe(41);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    expect(audit.find((a) => a.action === 'enable')).toMatchObject({ pluginId: 'echo', outcome: 'ok' });
   });
 
   it('installs a zip dropped into the plugins folder on reload', async () => {

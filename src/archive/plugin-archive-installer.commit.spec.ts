@@ -71,6 +71,8 @@ describe('PluginArchiveInstaller', () => {
       expect(modeOf(join(installed.dir, file))).toBe(0o644);
     }
     for (const folder of ['', 'src', 'frontend', 'frontend/assets']) expect(modeOf(join(installed.dir, folder))).toBe(0o755);
+    expect(readdirSync(stagingDir)).toEqual(['journal-notes.json']);
+    await installed.finish();
     expect(readdirSync(stagingDir)).toEqual([]);
   });
 
@@ -136,7 +138,7 @@ describe('PluginArchiveInstaller', () => {
 
     expect(installed.replaced).toBe(true);
     expect(readFileSync(join(pluginsDir, 'notes', 'VERSION'), 'utf8')).toBe('v2');
-    expect(readdirSync(stagingDir)).toHaveLength(1);
+    expect(readdirSync(stagingDir).map((name) => name.replace(/\d+-.*/, ''))).toEqual(['backup-', 'journal-notes.json']);
     await installed.finish();
     expect(readdirSync(stagingDir)).toEqual([]);
     expect(readFileSync(join(pluginsDir, 'notes', 'VERSION'), 'utf8')).toBe('v2');
@@ -160,13 +162,14 @@ describe('PluginArchiveInstaller', () => {
 
     const results = await Promise.allSettled([first.commit({ overwrite: false }), second.commit({ overwrite: false })]);
 
-    const won = results.filter((r) => r.status === 'fulfilled');
+    const won = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof first.commit>>> => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(lost[0].reason).toMatchObject({ code: 'PLG_ALREADY_INSTALLED', pluginId: 'notes' });
     const winner = results[0].status === 'fulfilled' ? 'first' : 'second';
     expect(readFileSync(join(pluginsDir, 'notes', 'VERSION'), 'utf8')).toBe(winner);
+    await won[0].value.finish();
     expect(readdirSync(stagingDir)).toEqual([]);
   });
 

@@ -8,8 +8,11 @@ import { findDescriptorEntry, resolveLayout, resolvePluginId, type PlacedEntry }
 import { resolveArchiveLimits, type ArchiveLimits } from './archive-limits';
 import { inflateEntry, readArchive, sha256Of, type ArchiveEntry } from './archive-reader';
 import { commitStagedPlugin, removeQuietly } from './staged-plugin-commit';
+import { processTag, STAGE_PREFIX } from './install-journal';
 
 export const FILE_MODE = 0o644;
+/** The longest archive file name kept (audit and stored archive): one file name segment. */
+export const MAX_ARCHIVE_NAME_BYTES = 255;
 export const FOLDER_MODE = 0o755;
 // Entries inflated while verifying are kept for the write pass up to this many bytes; the rest are inflated again.
 const VERIFIED_CACHE_BYTES = 32 * 1024 * 1024;
@@ -20,9 +23,12 @@ export interface InstalledPlugin {
   dir: string;
   /** true when an installed version was moved aside to make room. */
   replaced: boolean;
-  /** Puts the previous version back (only when replaced). Call it when starting the new version fails. */
+  /**
+   * Puts the previous version back (for a new id: removes the files). Call it when a later step of
+   * the install fails.
+   */
   restore(): Promise<void>;
-  /** Deletes the previous version kept aside. */
+  /** Deletes the previous version kept aside; call it once every later step has succeeded. */
   finish(): Promise<void>;
 }
 
@@ -39,7 +45,7 @@ export interface StagedPlugin {
   /**
    * Moves the staged folder into pluginsDir. Refuses PLG_ALREADY_INSTALLED when the id is
    * installed (and overwrite is false) or being installed; the staging folder is removed then.
-   * When it replaces a version, the id stays locked until finish() or restore().
+   * The id stays locked, and the install journal names it, until finish() or restore().
    */
   commit(options: { overwrite: boolean }): Promise<InstalledPlugin>;
   discard(): Promise<void>;
@@ -67,6 +73,12 @@ export class PluginArchiveInstaller {
   /** Validates and extracts the archive into a staging folder; writes nothing in pluginsDir. */
   async stage(archive: Buffer, fileName: string): Promise<StagedPlugin> {
     const archiveName = basename(fileName.replace(/\\/g, '/')) || 'upload.zip';
+    if (Buffer.byteLength(archiveName) > MAX_ARCHIVE_NAME_BYTES) {
+      throw new PluginError('PLG_BAD_REQUEST', `The archive name '${printable(archiveName.slice(0, 40))}...' is ${Buffer.byteLength(archiveName)} bytes long; at most ${MAX_ARCHIVE_NAME_BYTES} are allowed.`, {
+        hint: 'Rename the zip (for example to <id>-<version>.zip) and upload it again.',
+        details: { field: 'file' },
+      });
+    }
     const all = readArchive(archive, archiveName, this.limits);
     assertUniqueNames(all, archiveName);
     const kept = all.filter((e) => !isIgnoredEntry(e.segments));
@@ -78,7 +90,7 @@ export class PluginArchiveInstaller {
     const id = resolvePluginId(layout, descriptorText, archiveName);
 
     const stageRoot = await mkdir(this.stagingDir, { recursive: true })
-      .then(() => mkdtemp(join(this.stagingDir, 'stage-')))
+      .then(() => mkdtemp(join(this.stagingDir, `${STAGE_PREFIX}${processTag()}`)))
       .catch((err: unknown) => {
         throw toPluginError(err, 'PLG_INTERNAL', id, `could not get a staging folder in '${this.stagingDir}'`);
       });
@@ -112,7 +124,7 @@ export class PluginArchiveInstaller {
       bytes: written.bytes,
       commit: async ({ overwrite }) => {
         settle();
-        return commitStagedPlugin({ id, dir, stageRoot, pluginsDir, stagingDir, overwrite });
+        return commitStagedPlugin({ id, dir, stageRoot, pluginsDir, stagingDir, overwrite, sha256 });
       },
       discard: async () => {
         if (settled) return;

@@ -1,6 +1,7 @@
 import { lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PluginError, toPluginError } from '../errors/plugin-error';
+import { BACKUP_PREFIX, InstallJournal, processTag } from './install-journal';
 import type { InstalledPlugin } from './plugin-archive-installer';
 
 // Ids being committed (or replaced and not yet finished or restored) in this process, by target folder.
@@ -13,6 +14,7 @@ export interface CommitRequest {
   pluginsDir: string;
   stagingDir: string;
   overwrite: boolean;
+  sha256: string;
 }
 
 function alreadyInstalled(id: string, why: string): PluginError {
@@ -44,7 +46,8 @@ function isTargetTaken(err: unknown): boolean {
 
 /** Renames the staged folder into pluginsDir, moving an installed version aside when overwriting. */
 export async function commitStagedPlugin(request: CommitRequest): Promise<InstalledPlugin> {
-  const { id, dir, stageRoot, pluginsDir, overwrite } = request;
+  const { id, dir, stageRoot, pluginsDir, stagingDir, overwrite, sha256 } = request;
+  const journal = new InstallJournal(stagingDir);
   const target = join(pluginsDir, id);
   const key = resolve(target);
   let acquired = false;
@@ -55,13 +58,21 @@ export async function commitStagedPlugin(request: CommitRequest): Promise<Instal
     acquired = true;
     await mkdir(pluginsDir, { recursive: true });
     if (!(await exists(target))) {
-      await rename(dir, target).catch((err: unknown) => {
+      await journal.write({ id, sha256, target, backupRoot: null, pid: process.pid, startedAt: new Date().toISOString() });
+      try {
+        await rename(dir, target);
+      } catch (err) {
+        await journal.clear(id);
         throw isTargetTaken(err) ? alreadyInstalled(id, 'was installed by another process meanwhile') : err;
+      }
+      keepLock = true;
+      return settled(id, target, false, key, journal, {
+        restore: () => rm(target, { recursive: true, force: true }),
+        finish: async () => {},
       });
-      return { id, dir: target, replaced: false, restore: async () => {}, finish: async () => {} };
     }
     if (!overwrite) throw alreadyInstalled(id, `is already installed in '${target}'`);
-    const replacement = await replace(request, target, key);
+    const replacement = await replace(request, target, key, journal);
     keepLock = true;
     return replacement;
   } catch (err) {
@@ -72,32 +83,52 @@ export async function commitStagedPlugin(request: CommitRequest): Promise<Instal
   }
 }
 
-async function replace(request: CommitRequest, target: string, key: string): Promise<InstalledPlugin> {
-  const { id, dir, stagingDir } = request;
-  const backupRoot = await mkdtemp(join(stagingDir, 'backup-'));
+async function replace(request: CommitRequest, target: string, key: string, journal: InstallJournal): Promise<InstalledPlugin> {
+  const { id, dir, stagingDir, sha256 } = request;
+  const backupRoot = await mkdtemp(join(stagingDir, `${BACKUP_PREFIX}${processTag()}`));
   const backup = join(backupRoot, id);
+  await journal.write({ id, sha256, target, backupRoot, pid: process.pid, startedAt: new Date().toISOString() });
   await rename(target, backup).catch(async (err: unknown) => {
+    await journal.clear(id);
     await removeQuietly(backupRoot);
     throw err;
   });
   try {
     await rename(dir, target);
   } catch (err) {
-    // The original error is what the caller needs; a failed rollback leaves the backup where it is.
+    // The original error is what the caller needs; a failed rollback leaves the backup (and the journal) where they are.
     try {
       await rename(backup, target);
     } catch {
       throw toPluginError(err, 'PLG_INTERNAL', id, `could not be installed and its previous version is left in '${backup}'`);
     }
+    await journal.clear(id);
     await removeQuietly(backupRoot);
     throw err;
   }
-  let settled = false;
-  const settle = async (what: string, work: () => Promise<void>) => {
-    if (settled) return;
-    settled = true;
+  return settled(id, target, true, key, journal, {
+    restore: async () => {
+      const rejected = join(backupRoot, `${id}.rejected`);
+      if (await exists(target)) await rename(target, rejected);
+      await rename(backup, target);
+      await removeQuietly(backupRoot);
+    },
+    finish: () => rm(backupRoot, { recursive: true, force: true }),
+  });
+}
+
+/**
+ * The committed install: exactly one of restore() and finish() takes effect; either clears the
+ * journal and releases the id. A failure leaves the journal, so the next start settles it.
+ */
+function settled(id: string, target: string, replaced: boolean, key: string, journal: InstallJournal, work: { restore: () => Promise<void>; finish: () => Promise<void> }): InstalledPlugin {
+  let done = false;
+  const settle = async (what: string, step: () => Promise<void>) => {
+    if (done) return;
+    done = true;
     try {
-      await work();
+      await step();
+      await journal.clear(id);
     } catch (err) {
       throw toPluginError(err, 'PLG_INTERNAL', id, what);
     } finally {
@@ -107,14 +138,8 @@ async function replace(request: CommitRequest, target: string, key: string): Pro
   return {
     id,
     dir: target,
-    replaced: true,
-    restore: () =>
-      settle(`could not get its previous version back from '${backup}'`, async () => {
-        const rejected = join(backupRoot, `${id}.rejected`);
-        if (await exists(target)) await rename(target, rejected);
-        await rename(backup, target);
-        await removeQuietly(backupRoot);
-      }),
-    finish: () => settle(`could not delete its previous version in '${backup}'`, () => rm(backupRoot, { recursive: true, force: true })),
+    replaced,
+    restore: () => settle(replaced ? 'could not get its previous version back' : 'could not remove the files of its failed install', work.restore),
+    finish: () => settle('could not delete its previous version', work.finish),
   };
 }

@@ -77,7 +77,8 @@ class InProcessHost implements HostConnection {
   }
 }
 
-async function runningHostUrl(dataDir: string): Promise<string | undefined> {
+/** The URL of a host process of this data folder that answers its health check, if any. */
+export async function runningHostUrl(dataDir: string): Promise<string | undefined> {
   const file = join(dataDir, 'host.json');
   if (!existsSync(file)) return undefined;
   try {

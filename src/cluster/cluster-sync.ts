@@ -28,12 +28,12 @@ export class ClusterSync {
     const { archives, installer, logger, pluginsDir } = this.deps;
     const stored = await archives.list();
     for (const archive of stored) {
-      if (archives.local(archive.pluginId) === archive.sha256) continue;
+      if (archives.local(archive.pluginId) === archive.sha256 || archive.size === 0) continue;
       try {
         const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
         const installed = await staged.commit({ overwrite: true });
-        await installed.finish();
         archives.setLocal(archive.pluginId, archive.sha256);
+        await installed.finish();
         logger.info(`Plugin '${archive.pluginId}': installed the stored archive ${archive.sha256.slice(0, 12)} from the database`);
       } catch (err) {
         logger.error(`Plugin '${archive.pluginId}': the stored archive ${archive.sha256.slice(0, 12)} could not be installed here: ${(err as Error).message}`);

@@ -19,10 +19,10 @@ export interface HostConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Limits on uploaded plugin archives (defaults: 20,000 files, 200 MB). */
   archiveLimits?: { maxEntries?: number; maxArchiveBytes?: number; maxTotalBytes?: number };
-  /** Imports allowed per address per minute. */
-  importsPerMinute: number;
   /** What an applied migration whose file changed does: `warn` (logged, the plugin starts) or `strict` (PLG_MIGRATION_CHECKSUM, it does not). */
   migrationChecksum?: 'warn' | 'strict';
+  /** Refused admin authentications per address per minute before the address gets 429. */
+  authFailuresPerMinute: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxArchiveBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
       maxTotalBytes: positiveInt(env.APPNEST_ARCHIVE_MAX_BYTES, 200 * 1024 * 1024, 'APPNEST_ARCHIVE_MAX_BYTES'),
     },
-    importsPerMinute: positiveInt(env.APPNEST_IMPORTS_PER_MINUTE, 10, 'APPNEST_IMPORTS_PER_MINUTE'),
+    authFailuresPerMinute: positiveInt(env.APPNEST_AUTH_FAILURES_PER_MINUTE, 20, 'APPNEST_AUTH_FAILURES_PER_MINUTE'),
     migrationChecksum,
   };
 }

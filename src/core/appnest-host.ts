@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
@@ -26,9 +26,12 @@ import type { RequestHandler } from './plugin-cell';
 import { PluginMaintenance, type Actor } from './plugin-maintenance';
 import { PluginOperations, stagingDirOf } from './plugin-operations';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
+import { recoverInstalls } from '../archive/install-recovery';
 import { planDisable, planEnable } from './enable-plan';
 import type { PluginRuntime } from './plugin-runtime';
+import { PluginQuarantine } from './plugin-quarantine';
 import { PluginStore } from './plugin-store';
+import { RefusedAuthentications } from './refused-authentications';
 import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
@@ -72,6 +75,8 @@ export class AppnestHost {
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: ArchiveStore;
+  readonly quarantine: PluginQuarantine;
+  readonly refusedAuthentications: RefusedAuthentications;
   private readonly clusterSync: ClusterSync;
   private channel?: ClusterChannel;
   private resyncTimer?: NodeJS.Timeout;
@@ -88,10 +93,12 @@ export class AppnestHost {
     this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
+    this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
     this.compiler = new PluginCompiler(config.dataDir);
+    this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
-    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir);
+    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir, db.kind === 'postgres');
     this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, {
       checksums: config.migrationChecksum,
@@ -106,6 +113,7 @@ export class AppnestHost {
       migrator,
       logger: this.logger,
       drainTimeoutMs: config.drainTimeoutMs,
+      quarantine: this.quarantine,
       cellContext: {
         settings: this,
         hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
@@ -141,6 +149,7 @@ export class AppnestHost {
       installer,
       archives: this.archives,
       readSettings: (id) => this.readSettings(id),
+      transaction: (work) => db.dataSource.transaction(work),
       refresh: async () => {
         await this.syncWithDisk();
         await this.activator.apply();
@@ -150,7 +159,9 @@ export class AppnestHost {
   }
 
   static async start(config: HostConfig, options: HostStartOptions = {}): Promise<AppnestHost> {
-    mkdirSync(config.dataDir, { recursive: true });
+    // The data folder holds the admin token, the embedded database and its socket: the host's user's alone.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(config.dataDir, 0o700);
     mkdirSync(stagingDirOf(config.pluginsDir), { recursive: true });
     const started = Date.now();
     const token = resolveAdminToken(config.dataDir, config.adminToken);
@@ -160,10 +171,12 @@ export class AppnestHost {
     host.errors.attach();
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
+      await host.recoverInstalls();
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
+      await host.applyQuarantine();
       await host.activator.apply();
-      host.hostApp = await startHostApp(host, host.logger.child('nest'), () => host.errors.pluginOfCurrentCode());
+      host.hostApp = await startHostApp(host, host.logger.child('nest'), stagingDirOf(config.pluginsDir), () => host.errors.pluginOfCurrentCode());
       if (db.kind === 'postgres') {
         host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
         await host.channel.start();
@@ -180,6 +193,51 @@ export class AppnestHost {
       await host.stop();
       throw err;
     }
+  }
+
+  /**
+   * Before any plugin runs: a plugin whose start the last process died in, and a plugin disabled
+   * offline, start disabled. Crashed ones keep their reason until enabled again.
+   */
+  private async applyQuarantine(): Promise<void> {
+    for (const id of this.quarantine.takeOverInterrupted()) this.logger.error(`PLG_QUARANTINED: ${this.quarantine.entries()[id].reason}`);
+    for (const [id, entry] of Object.entries(this.quarantine.entries())) {
+      const runtime = this.runtimes.get(id);
+      if (runtime?.record.enabled) {
+        await this.store.update(id, { enabled: false });
+        runtime.record.enabled = false;
+        await this.audit.record({ actor: entry.kind === 'offline' ? 'cli (offline)' : 'system', action: 'disable', pluginId: id, outcome: 'ok', detail: { code: 'PLG_QUARANTINED', reason: entry.reason } });
+      }
+      if (entry.kind === 'offline' || !runtime) this.quarantine.remove(id);
+    }
+  }
+
+  /** Settles the installs a killed process left half done (see the install journal) and says so in the audit. */
+  private async recoverInstalls(): Promise<void> {
+    const recovered = await recoverInstalls({ stagingDir: stagingDirOf(this.config.pluginsDir), storedSha: (id) => this.archives.storedSha(id) });
+    for (const install of recovered) {
+      if (install.direction === 'forward') {
+        this.archives.setLocal(install.id, install.sha256);
+        this.logger.info(`Plugin '${install.id}': the install interrupted by the last stop was already stored; it is completed`);
+        continue;
+      }
+      if (!install.replaced) await this.forgetUnusedRecord(install.id);
+      const what = install.replaced ? 'its previous version is back' : 'its files are removed';
+      this.logger.warn(`PLG_INSTALL_INTERRUPTED: Plugin '${install.id}': an install was interrupted by the last stop; ${what}`);
+      await this.audit.record({
+        actor: 'system',
+        action: 'install',
+        pluginId: install.id,
+        outcome: 'failed',
+        detail: { code: 'PLG_INSTALL_INTERRUPTED', sha256: install.sha256 || null, restored: install.replaced },
+      });
+    }
+  }
+
+  /** A new id whose install was rolled back leaves no record, unless it holds something of an earlier install. */
+  private async forgetUnusedRecord(id: string): Promise<void> {
+    const record = (await this.store.all()).find((r) => r.id === id);
+    if (record && !record.everEnabled && Object.keys(record.settings ?? {}).length === 0) await this.store.remove(id);
   }
 
   get url(): string {
@@ -250,6 +308,7 @@ export class AppnestHost {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
         for (const target of targets) {
           const runtime = this.runtime(target);
+          if (enabled) this.quarantine.remove(target);
           const patch = enabled ? { enabled: true, everEnabled: true } : { enabled: false };
           await this.store.update(target, patch);
           Object.assign(runtime.record, patch);
@@ -396,6 +455,7 @@ export class AppnestHost {
     await closed;
     await this.activator.stopAll();
     await this.hostApp?.app.close();
+    await this.refusedAuthentications.stop().catch((err: Error) => this.logger.warn(`Could not write the refused authentications to the audit: ${err.message}`));
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
     try {

@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry } from '../database/audit-entry.entity';
 
 export interface AuditInput {
@@ -18,12 +18,14 @@ export class AuditLog {
     this.repo = dataSource.getRepository(AuditEntry);
   }
 
-  async record(entry: AuditInput): Promise<void> {
-    await this.repo.insert({
-      actor: entry.actor,
-      ip: entry.ip ?? null,
-      action: entry.action,
-      pluginId: entry.pluginId ?? null,
+  /** Writes one row (in the caller's transaction when `manager` is given); strings are cut to their columns. */
+  async record(entry: AuditInput, manager?: EntityManager): Promise<void> {
+    const repo = manager ? manager.getRepository(AuditEntry) : this.repo;
+    await repo.insert({
+      actor: entry.actor.slice(0, 128),
+      ip: entry.ip?.slice(0, 64) ?? null,
+      action: entry.action.slice(0, 64),
+      pluginId: entry.pluginId?.slice(0, 64) ?? null,
       outcome: entry.outcome,
       detail: (entry.detail ?? null) as AuditEntry['detail'] & object,
     });

@@ -41,7 +41,7 @@ export async function syncRuntimes(
       changed.push(discovered.id);
       continue;
     }
-    const fingerprint = fingerprintFolder(discovered.dir);
+    const fingerprint = await fingerprintFolder(discovered.dir);
     if (!existing) added.push(discovered.id);
     else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);
     // A plugin.json fixed again clears the error it left; a reload clears any other.

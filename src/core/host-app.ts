@@ -6,6 +6,8 @@ import { AdminPluginsController } from '../http/admin-plugins.controller';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { AssetsController } from '../http/assets.controller';
 import { APPNEST_HOST } from '../http/host-tokens';
+import { PluginErrorFilter } from '../http/plugin-error.filter';
+import { UPLOAD_DIR_LOCAL } from '../http/staging-upload-storage';
 import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
@@ -21,9 +23,10 @@ class HostApiModule {}
  * Its logger is also every plugin's Nest `Logger` (Nest keeps one per process): `pluginOf` names
  * the plugin a line comes from.
  */
-export async function startHostApp(host: object, logger: HostLogger, pluginOf: () => string | undefined): Promise<{ app: INestApplication; handler: RequestHandler }> {
+export async function startHostApp(host: object, logger: HostLogger, uploadDir: string, pluginOf: () => string | undefined): Promise<{ app: INestApplication; handler: RequestHandler }> {
   const server = express();
   server.disable('x-powered-by');
+  server.locals[UPLOAD_DIR_LOCAL] = uploadDir;
   const app = await NestFactory.create(
     {
       module: HostApiModule,
@@ -34,6 +37,7 @@ export async function startHostApp(host: object, logger: HostLogger, pluginOf: (
     new ExpressAdapter(server),
     { logger: logger.forNest(pluginOf), abortOnError: false },
   );
+  app.useGlobalFilters(new PluginErrorFilter());
   await app.init();
   return { app, handler: server as unknown as RequestHandler };
 }

@@ -9,6 +9,7 @@ import { HOST_API_VERSION } from './host-version';
 import type { PluginCell } from './plugin-cell';
 import { canShareApplication, contributeExtensions, startPluginCell, startSharedCells, type CellContext } from './plugin-cell-factory';
 import { resolvePlugins, type ResolverInput } from './plugin-resolver';
+import type { PluginQuarantine } from './plugin-quarantine';
 import type { PluginRuntime } from './plugin-runtime';
 import type { PluginState } from './plugin-state';
 import type { PluginStore } from './plugin-store';
@@ -40,6 +41,7 @@ export class PluginActivator {
       logger: HostLogger;
       cellContext: CellContext;
       drainTimeoutMs: number;
+      quarantine: PluginQuarantine;
     },
   ) {}
 
@@ -77,11 +79,11 @@ export class PluginActivator {
       if (!old || runtime.loadedFingerprint === runtime.fingerprint || !runtime.discovered?.backendEntry) continue;
       const began = Date.now();
       try {
-        await this.prepare(runtime, this.tableOwners(id));
+        await this.deps.quarantine.attempt([id], () => this.prepare(runtime, this.tableOwners(id)));
         const oldEntities = old.backend.entities.map((e) => e.target);
         await this.deps.db.dataSource.setPluginEntities(new Map([[id, [...oldEntities, ...runtime.backend!.entities.map((e) => e.target)]]]));
         this.deps.cellContext.extensions.remove(id);
-        const next = await startPluginCell(this.deps.cellContext, id, runtime.backend!, old.dependencies);
+        const next = await this.deps.quarantine.attempt([id], () => startPluginCell(this.deps.cellContext, id, runtime.backend!, old.dependencies));
         this.cells.set(id, next);
         await old.stop(this.deps.drainTimeoutMs, this.deps.logger);
         await this.deps.db.dataSource.setPluginEntities(new Map([[id, runtime.backend!.entities.map((e) => e.target)]]));
@@ -144,7 +146,7 @@ export class PluginActivator {
     const migrated = new Map<string, number>();
     for (const id of batch) {
       try {
-        migrated.set(id, await this.prepare(this.runtimes.get(id)!, tables, ledger));
+        migrated.set(id, await this.deps.quarantine.attempt([id], () => this.prepare(this.runtimes.get(id)!, tables, ledger)));
       } catch (err) {
         failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
         return true;
@@ -162,7 +164,7 @@ export class PluginActivator {
       const together = shareable.slice(from, from + SHARED_APPLICATION_SIZE);
       const began = Date.now();
       try {
-        const cells = await startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! })));
+        const cells = await this.deps.quarantine.attempt(together, () => startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! }))));
         for (const cell of cells) this.cells.set(cell.pluginId, cell);
         started.push(...together);
         for (const id of together) report(id, Date.now() - began);
@@ -176,7 +178,7 @@ export class PluginActivator {
       const began = Date.now();
       try {
         const dependencies = new Map(Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
-        this.cells.set(id, await startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies));
+        this.cells.set(id, await this.deps.quarantine.attempt([id], () => startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies)));
       } catch (err) {
         await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.cells.has(rest)).map((rest) => [rest, []])));
         failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
@@ -195,6 +197,7 @@ export class PluginActivator {
    */
   private canShare(id: string): boolean {
     const runtime = this.runtimes.get(id)!;
+    if (this.deps.quarantine.isSuspect(id)) return false;
     if (Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).length > 0) return false;
     for (const other of this.runtimes.values()) if (other.discovered?.descriptor.dependsOn?.[id] !== undefined) return false;
     return canShareApplication(runtime.backend!);
@@ -244,7 +247,7 @@ export class PluginActivator {
       let error: PluginError | undefined;
       if (!runtime.discovered) state = 'missing';
       else if (runtime.discovered.error) [state, error] = ['invalid', runtime.discovered.error];
-      else if (!runtime.record.enabled) state = runtime.record.everEnabled ? 'disabled' : 'installed';
+      else if (!runtime.record.enabled) [state, error] = [runtime.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(runtime.id)];
       else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
       else if (refused.has(runtime.id)) {
         error = refused.get(runtime.id)!;

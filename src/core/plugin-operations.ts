@@ -3,8 +3,9 @@ import { basename, join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import { discoverActions, type ActionEntry } from '../actions/discover-actions';
 import { runAction } from '../actions/run-action';
-import { PluginArchiveInstaller, type StagedPlugin } from '../archive/plugin-archive-installer';
-import { PluginError } from '../errors/plugin-error';
+import { PluginArchiveInstaller, type InstalledPlugin, type StagedPlugin } from '../archive/plugin-archive-installer';
+import type { EntityManager } from 'typeorm';
+import { PluginError, toPluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { mergeSecrets } from '../settings/setting-secrets';
@@ -27,6 +28,8 @@ interface OperationsDeps {
   installer: PluginArchiveInstaller;
   archives: ArchiveStore;
   readSettings: (id: string) => Record<string, unknown>;
+  /** Runs `work` in one database transaction. */
+  transaction: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
   /** Rescans the folders and applies the result (the caller holds the change lock). */
   refresh: () => Promise<void>;
 }
@@ -43,42 +46,67 @@ export class PluginOperations {
   }
 
   /**
-   * Moves a staged plugin into place and starts it when it is enabled. With `overwrite`, the new
-   * version replaces the old one keeping its flags and settings; if it cannot start, the old
-   * version is put back and keeps serving. Call under the change lock.
+   * Moves a staged plugin into place and starts it when it is enabled, as one sequence under the
+   * change lock: commit (journaled), start, then the archive and the audit row in one database
+   * transaction (the commit point), and only then the previous version is deleted. If any step
+   * fails, the previous version is put back and keeps serving; a new id leaves nothing behind.
    */
   async commit(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean; source: string }) {
-    const { runtimes, refresh, audit } = this.deps;
+    const { runtimes, refresh, audit, archives } = this.deps;
     const existing = runtimes.get(staged.id);
     if (existing?.discovered && existing.discovered.source !== 'plugins') {
       await staged.discard();
       throw new PluginError('PLG_ALREADY_INSTALLED', `Plugin '${staged.id}' is installed in the frontend plugins folder; uninstall it first.`, { pluginId: staged.id });
     }
-    const detail = { sha256: staged.sha256, source: options.source, overwrite: options.overwrite, files: staged.entries, bytes: staged.bytes };
-    let installed;
+    const detail = { sha256: staged.sha256, source: basename(options.source), overwrite: options.overwrite, files: staged.entries, bytes: staged.bytes };
+    let installed: InstalledPlugin;
     try {
       installed = await staged.commit({ overwrite: options.overwrite });
     } catch (err) {
       await audit.record({ ...options, action: 'install', pluginId: staged.id, outcome: 'refused', detail: { ...detail, code: (err as PluginError).code } });
       throw err;
     }
+    const action = installed.replaced ? 'upgrade' : 'install';
     try {
       await refresh();
       const runtime = this.deps.runtime(staged.id);
       if (runtime.discovered?.error) throw runtime.discovered.error;
       // A running plugin whose new version cannot start keeps its old cell and carries the error: that is a failed upgrade too.
       if (runtime.record.enabled && (runtime.state !== 'active' || runtime.error)) throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${staged.id}' did not start.`, { pluginId: staged.id });
-      await installed.finish();
-      await this.deps.archives.save(staged.id, staged.sha256, basename(options.source), archive);
+      await this.deps.transaction(async (manager) => {
+        await archives.save(staged.id, staged.sha256, basename(options.source), archive, manager);
+        await audit.record({ ...options, action, pluginId: staged.id, outcome: 'ok', detail }, manager);
+      });
     } catch (err) {
-      if (installed.replaced) await installed.restore();
-      else rmSync(installed.dir, { recursive: true, force: true });
+      const restored = await installed.restore().then(
+        () => true,
+        (restoreError: Error) => {
+          this.deps.logger.error(`${restoreError.message} (the next start settles it from the install journal)`);
+          return false;
+        },
+      );
       await refresh();
-      await audit.record({ ...options, action: 'install', pluginId: staged.id, outcome: 'failed', detail: { ...detail, code: (err as PluginError).code ?? 'PLG_INTERNAL', restored: installed.replaced } });
-      throw err;
+      if (!existing) await this.forget(staged.id);
+      const error = toPluginError(err, 'PLG_INTERNAL', staged.id, 'could not be installed');
+      await audit.record({ ...options, action: 'install', pluginId: staged.id, outcome: 'failed', detail: { ...detail, code: error.code, restored: installed.replaced && restored } });
+      throw error;
     }
-    await audit.record({ ...options, action: installed.replaced ? 'upgrade' : 'install', pluginId: staged.id, outcome: 'ok', detail });
+    // Committed: the database names the new archive. What is left is housekeeping, which the next start redoes if it fails here.
+    try {
+      archives.setLocal(staged.id, staged.sha256);
+      await installed.finish();
+    } catch (err) {
+      this.deps.logger.warn(`Plugin '${staged.id}' is installed, but cleaning up after it failed: ${(err as Error).message}`);
+    }
     return { id: staged.id, replaced: installed.replaced, sha256: staged.sha256 };
+  }
+
+  /** Drops the record a failed install of a new id left (it was never installed, so nothing to keep). */
+  private async forget(id: string): Promise<void> {
+    const runtime = this.deps.runtimes.get(id);
+    if (!runtime || runtime.discovered) return;
+    this.deps.runtimes.delete(id);
+    await this.deps.store.remove(id);
   }
 
   /** Installs the .zip files dropped into the plugins folder; each is removed once installed, or renamed to .rejected. */

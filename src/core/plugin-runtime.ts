@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import type { PluginRecord } from '../database/plugin-record.entity';
@@ -27,14 +28,19 @@ export interface PluginRuntime {
   reloadError?: PluginError;
 }
 
-/** A cheap identity of a plugin folder's files (paths, sizes, modification times); node_modules excluded. */
-export function fingerprintFolder(dir: string): string {
+/**
+ * The identity of a plugin folder: every path with its content; node_modules excluded. Content, not
+ * size and modification time: two versions differing in one character, written in the same
+ * millisecond, must not look the same. Files are read in chunks, so a big plugin does not stall
+ * the event loop while it is hashed.
+ */
+export async function fingerprintFolder(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  const walk = (current: string, rel: string, depth: number): void => {
+  const walk = async (current: string, rel: string, depth: number): Promise<void> => {
     if (depth > 12) return;
     let names: string[];
     try {
-      names = readdirSync(current).sort();
+      names = (await readdir(current)).sort();
     } catch {
       return;
     }
@@ -42,14 +48,19 @@ export function fingerprintFolder(dir: string): string {
       if (name === 'node_modules' || name === '.git') continue;
       const path = join(current, name);
       try {
-        const stat = statSync(path);
-        if (stat.isDirectory()) walk(path, `${rel}${name}/`, depth + 1);
-        else hash.update(`${rel}${name}\0${stat.size}\0${stat.mtimeMs}\n`);
+        const info = await stat(path);
+        if (info.isDirectory()) {
+          await walk(path, `${rel}${name}/`, depth + 1);
+          continue;
+        }
+        hash.update(`${rel}${name}\0${info.size}\0`);
+        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+        hash.update('\n');
       } catch {
         // A file that vanished mid-scan changes the fingerprint by its absence.
       }
     }
   };
-  walk(dir, '', 0);
+  await walk(dir, '', 0);
   return hash.digest('hex');
 }

@@ -38,7 +38,7 @@ export class HostDatabase {
     let embedded: EmbeddedPostgres | undefined;
     let url = options.databaseUrl;
     if (!url) {
-      embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'));
+      embedded = await EmbeddedPostgres.start(join(options.dataDir, 'pgdata'), options.dataDir);
       url = embedded.url;
     }
     const dataSource = new SharedDataSource({
@@ -83,13 +83,13 @@ export class HostDatabase {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      try {
-        return await work(runner);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-      }
+      return await releaseAfter(work(runner), () => runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]));
+    } catch (err) {
+      // A lost connection fails the unlock and the release too; the caller needs the first error.
+      await runner.release().catch(() => undefined);
+      throw err;
     } finally {
-      await runner.release();
+      if (!runner.isReleased) await runner.release();
     }
   }
 
@@ -97,6 +97,23 @@ export class HostDatabase {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.embedded?.stop();
   }
+}
+
+/**
+ * Awaits `work`, then runs `cleanup`. When `work` failed, a failing cleanup is not allowed to
+ * replace its error (what a lost connection does to an unlock); when it succeeded, the cleanup's
+ * error is the outcome.
+ */
+export async function releaseAfter<T>(work: Promise<T>, cleanup: () => Promise<unknown>): Promise<T> {
+  let result: T;
+  try {
+    result = await work;
+  } catch (err) {
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
+  await cleanup();
+  return result;
 }
 
 function redact(url: string): string {

@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   PLG_EXTENSION_INVALID: { status: 400, summary: 'An extension implementation lacks a member its extension point requires.' },
   PLG_EXTENSION_DUPLICATE: { status: 409, summary: 'An extension point is already declared by another plugin or the host.' },
   PLG_ACTION_NOT_FOUND: { status: 404, summary: 'A plugin has no action with that id (in plugin.json and marked with @Action).' },
-  PLG_RATE_LIMITED: { status: 429, summary: 'Too many plugin imports from one address in a short time.' },
+  PLG_RATE_LIMITED: { status: 429, summary: 'Too many refused authentications from one address in a short time.' },
   PLG_DESCRIPTOR_MISSING: { status: 400, summary: 'A plugin folder has no plugin.json (a legacy plugin: id from the folder, version 0.0.0); reported by appnest doctor as a warning.' },
   PLG_TABLE_PREFIX: { status: 400, summary: 'An entity table does not start with the plugin id; reported by appnest doctor as a warning.' },
   PLG_MIGRATION_NAME: { status: 400, summary: 'A migration file name does not start with a timestamp; reported by appnest doctor as a warning.' },
@@ -66,6 +66,9 @@ export const ERROR_CODES = {
   PLG_SHARED_PACKAGE_VERSION: { status: 400, summary: 'A plugin asks for a major version of a shared package other than the host\'s; reported by appnest doctor.' },
   PLG_TYPEORM_ROOT: { status: 500, summary: 'A plugin module imports TypeOrmModule.forRoot(); plugins use the host\'s DataSource through forFeature().' },
   PLG_HOST_INSIDE_PLUGIN: { status: 409, summary: 'A CLI command run inside a plugin folder found no running host, and will not create one there.' },
+  PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
+  PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: the host stopped while it was starting, or it was disabled offline.' },
+  PLG_REQUEST_TOO_LARGE: { status: 413, summary: 'A request body is bigger than the host accepts for that route.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

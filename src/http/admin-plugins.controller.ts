@@ -1,12 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UploadedFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
+import { readFile, rm } from 'node:fs/promises';
 import type { Request } from 'express';
+import { DEFAULT_ARCHIVE_LIMITS } from '../archive/archive-limits';
 import type { AppnestHost } from '../core/appnest-host';
 import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
 import { PluginErrorFilter } from './plugin-error.filter';
-import { RateLimiter } from './rate-limiter';
+import { StagingUploadStorage, type StoredUpload } from './staging-upload-storage';
+
+const MAX_ACTION_ID_LENGTH = 64;
 
 function actorOf(req: Request): { actor: string; ip: string | null } {
   return { actor: 'admin', ip: req.ip ?? null };
@@ -16,11 +20,7 @@ function actorOf(req: Request): { actor: string; ip: string | null } {
 @UseGuards(AdminTokenGuard)
 @UseFilters(PluginErrorFilter)
 export class AdminPluginsController {
-  private readonly imports: RateLimiter;
-
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {
-    this.imports = new RateLimiter(host.config.importsPerMinute);
-  }
+  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
 
   @Get('plugins')
   list() {
@@ -34,18 +34,21 @@ export class AdminPluginsController {
   }
 
   @Post('plugins/import')
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, files: 1 } }))
-  async import(@UploadedFile() file: { buffer: Buffer; originalname: string; size: number } | undefined, @Body() body: { overwrite?: unknown } | undefined, @Req() req: Request) {
-    this.imports.take(req.ip ?? 'unknown');
-    if (!file) {
-      throw new PluginError('PLG_BAD_REQUEST', 'The import needs a zip in the multipart field "file".', { hint: 'curl -F file=@plugin.zip -F overwrite=true ...', details: { field: 'file' } });
+  @UseInterceptors(FileInterceptor('file', { storage: new StagingUploadStorage(), limits: { fileSize: DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes, files: 1 } }))
+  async import(@UploadedFile() file: StoredUpload | undefined, @Body() body: { overwrite?: unknown } | undefined, @Req() req: Request) {
+    try {
+      if (!file) {
+        throw new PluginError('PLG_BAD_REQUEST', 'The import needs a zip in the multipart field "file".', { hint: 'curl -F file=@plugin.zip -F overwrite=true ...', details: { field: 'file' } });
+      }
+      const limit = this.host.config.archiveLimits?.maxArchiveBytes;
+      if (limit !== undefined && file.size > limit) {
+        throw new PluginError('PLG_ARCHIVE_TOO_LARGE', `The archive '${file.originalname}' is ${file.size} bytes; the limit is ${limit}.`, { hint: 'Leave node_modules and build output out of the zip.' });
+      }
+      const overwrite = body?.overwrite === true || body?.overwrite === 'true' || body?.overwrite === '1';
+      return await this.host.install(await readFile(file.path), file.originalname, { overwrite, ...actorOf(req) });
+    } finally {
+      if (file) await rm(file.path, { force: true });
     }
-    const limit = this.host.config.archiveLimits?.maxArchiveBytes;
-    if (limit !== undefined && file.size > limit) {
-      throw new PluginError('PLG_ARCHIVE_TOO_LARGE', `The archive '${file.originalname}' is ${file.size} bytes; the limit is ${limit}.`, { hint: 'Leave node_modules and build output out of the zip.' });
-    }
-    const overwrite = body?.overwrite === true || body?.overwrite === 'true' || body?.overwrite === '1';
-    return this.host.install(file.buffer, file.originalname, { overwrite, ...actorOf(req) });
   }
 
   @Get('plugins/:id')
@@ -82,8 +85,8 @@ export class AdminPluginsController {
   @HttpCode(200)
   async run(@Param('id') id: string, @Body() body: { action?: unknown; params?: unknown } | undefined, @Req() req: Request) {
     this.host.runtime(id);
-    if (typeof body?.action !== 'string' || body.action === '') {
-      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
+    if (typeof body?.action !== 'string' || body.action === '' || body.action.length > MAX_ACTION_ID_LENGTH) {
+      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run, in at most ${MAX_ACTION_ID_LENGTH} characters: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
     }
     return { result: await this.host.runAction(id, body.action, body.params, actorOf(req)) };
   }

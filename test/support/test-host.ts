@@ -65,7 +65,7 @@ export class TestSandbox {
       migrationLockTimeoutMs: 10000,
       drainTimeoutMs: 5000,
       logLevel: 'info',
-      importsPerMinute: 1000,
+      authFailuresPerMinute: 1000,
       ...overrides,
     };
   }

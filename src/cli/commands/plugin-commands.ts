@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
+import { PluginQuarantine } from '../../core/plugin-quarantine';
+import { assertValidPluginId } from '../../discovery/plugin-id';
+import { PluginScanner } from '../../discovery/plugin-scanner';
 import { PluginError } from '../../errors/plugin-error';
 import { listPluginFiles } from '../../discovery/plugin-files';
 import { JSON_OPTION, print, withHost, type Command, type CommandContext } from '../command';
@@ -49,6 +52,21 @@ function printPlugins(ctx: CommandContext, plugins: any[]): void {
   });
 }
 
+/**
+ * No host answers (none runs, or one hangs in a plugin's code): record the disable in the data
+ * folder, which the next start applies before it loads any plugin. Nothing is loaded here.
+ */
+function disableOffline(ctx: CommandContext, id: string): void {
+  assertValidPluginId(id, 'the command line');
+  const scan = new PluginScanner(ctx.config.pluginsDir, ctx.config.frontendPluginsDir).scan();
+  if (!scan.plugins.some((p) => p.id === id)) {
+    throw new PluginError('PLG_NOT_FOUND', `No plugin '${id}' is in ${ctx.config.pluginsDir} or ${ctx.config.frontendPluginsDir}.`, { pluginId: id, hint: 'Check the id with `appnest list`.' });
+  }
+  new PluginQuarantine(ctx.config.dataDir).add(id, 'offline', `Plugin '${id}' was disabled with \`appnest disable\` while no host answered.`);
+  const value = { id, enabled: false, appliedAt: 'next start' };
+  print(ctx, value, () => `${id}: disabled; no host answered, so the next start applies it before loading any plugin.`);
+}
+
 export const describeState = (p: any): string => `${p.id} ${p.version}: ${p.state}${p.error ? ` (${p.error.code}: ${p.error.message})` : ''}`;
 
 export const PLUGIN_COMMANDS: Record<string, Command> = {
@@ -76,11 +94,15 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     summary: 'disable a plugin (and the plugins that depend on it)',
     options: [JSON_OPTION],
     arity: [1, 1],
-    run: (ctx) =>
-      withHost(ctx, async (call) => {
-        const p = await call('POST', `/api/admin/plugins/${enc(ctx.args.positionals[0])}/enabled`, { enabled: false });
+    run: async (ctx) => {
+      const [id] = ctx.args.positionals;
+      const { runningHostUrl } = require('../host-connection') as typeof import('../host-connection');
+      if (!(await runningHostUrl(ctx.config.dataDir))) return disableOffline(ctx, id);
+      await withHost(ctx, async (call) => {
+        const p = await call('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: false });
         print(ctx, p, () => describeState(p));
-      }),
+      });
+    },
   },
   install: {
     usage: 'install <zip|dir> [--overwrite]',

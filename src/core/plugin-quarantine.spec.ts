@@ -1,0 +1,48 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempFolder, removeFolder } from '../archive/test-folders';
+import { PluginQuarantine } from './plugin-quarantine';
+
+describe('PluginQuarantine', () => {
+  let dataDir: string;
+  beforeEach(() => (dataDir = makeTempFolder('quarantine')));
+  afterEach(() => removeFolder(dataDir));
+
+  const attemptOf = (pid: number, ids: string[]) => writeFileSync(join(dataDir, `start-attempt-${pid}.json`), JSON.stringify({ ids, at: '2026-01-01T00:00:00.000Z' }));
+
+  it('quarantines the one plugin a dead process was starting, with the reason, until it is removed', () => {
+    attemptOf(999999999, ['spins']);
+    const quarantine = new PluginQuarantine(dataDir);
+
+    expect(quarantine.takeOverInterrupted()).toEqual(['spins']);
+
+    const error = new PluginQuarantine(dataDir).errorOf('spins');
+    expect(error).toMatchObject({ code: 'PLG_QUARANTINED', pluginId: 'spins' });
+    expect(error?.message).toContain("plugin 'spins' was loading or starting");
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('start-attempt'))).toEqual([]);
+    quarantine.remove('spins');
+    expect(new PluginQuarantine(dataDir).errorOf('spins')).toBeUndefined();
+  });
+
+  it('makes the plugins of an interrupted shared start suspects, started alone, rather than quarantining them all', () => {
+    attemptOf(999999999, ['a', 'b', 'c']);
+    const quarantine = new PluginQuarantine(dataDir);
+
+    expect(quarantine.takeOverInterrupted()).toEqual([]);
+
+    expect(['a', 'b', 'c', 'd'].map((id) => quarantine.isSuspect(id))).toEqual([true, true, true, false]);
+    expect(quarantine.entries()).toEqual({});
+  });
+
+  it("leaves a live process's attempt alone and clears its own when the start ends", async () => {
+    attemptOf(process.ppid, ['other']);
+    const quarantine = new PluginQuarantine(dataDir);
+    expect(quarantine.takeOverInterrupted()).toEqual([]);
+
+    await quarantine.attempt(['mine'], async () => {
+      expect(readdirSync(dataDir).sort()).toEqual([`start-attempt-${process.pid}.json`, `start-attempt-${process.ppid}.json`].sort());
+    });
+
+    expect(readdirSync(dataDir)).toEqual([`start-attempt-${process.ppid}.json`]);
+  });
+});
