@@ -306,6 +306,7 @@ export class AppnestHost {
       const action = enabled ? 'enable' : 'disable';
       try {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
+        if (enabled) this.activator.retry([id, ...targets]);
         for (const target of targets) {
           const runtime = this.runtime(target);
           if (enabled) this.quarantine.remove(target);

@@ -51,8 +51,20 @@ export class PluginActivator {
       .map((r) => ({ id: r.id, version: r.discovered!.version, descriptor: r.discovered!.descriptor, enabled: r.record.enabled }));
   }
 
+  /** Forgets the start failures of `ids`: an operator's enable tries them again. */
+  retry(ids: string[]): void {
+    for (const id of ids) {
+      const runtime = this.runtimes.get(id);
+      if (runtime) runtime.startFailure = undefined;
+    }
+  }
+
   async apply(): Promise<ActivationResult> {
     const failures = new Map<string, PluginError>();
+    for (const runtime of this.runtimes.values()) {
+      const failed = runtime.startFailure;
+      if (failed && runtime.record.enabled && failed.fingerprint === runtime.fingerprint) failures.set(runtime.id, failed.error);
+    }
     const result: ActivationResult = { started: [], stopped: [] };
     for (;;) {
       const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) }));
@@ -148,7 +160,7 @@ export class PluginActivator {
       try {
         migrated.set(id, await this.deps.quarantine.attempt([id], () => this.prepare(this.runtimes.get(id)!, tables, ledger)));
       } catch (err) {
-        failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
+        this.failed(id, err, failures);
         return true;
       }
     }
@@ -164,10 +176,19 @@ export class PluginActivator {
       const together = shareable.slice(from, from + SHARED_APPLICATION_SIZE);
       const began = Date.now();
       try {
-        const cells = await this.deps.quarantine.attempt(together, () => startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! }))));
-        for (const cell of cells) this.cells.set(cell.pluginId, cell);
-        started.push(...together);
-        for (const id of together) report(id, Date.now() - began);
+        const { cells, failures: failed } = await this.deps.quarantine.attempt(together, () =>
+          startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! }))),
+        );
+        for (const cell of cells) {
+          this.cells.set(cell.pluginId, cell);
+          started.push(cell.pluginId);
+          report(cell.pluginId, Date.now() - began);
+        }
+        if (failed.size) {
+          await this.deps.db.dataSource.setPluginEntities(new Map([...failed.keys()].map((id) => [id, []])));
+          for (const [id, err] of failed) this.failed(id, err, failures);
+          return true;
+        }
       } catch (err) {
         this.deps.logger.info(`${together.length} plugins could not start together (${(err as Error).message}); starting them one by one.`);
       }
@@ -181,13 +202,21 @@ export class PluginActivator {
         this.cells.set(id, await this.deps.quarantine.attempt([id], () => startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies)));
       } catch (err) {
         await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.cells.has(rest)).map((rest) => [rest, []])));
-        failures.set(id, toPluginError(err, 'PLG_START_FAILED', id, 'failed to start'));
+        this.failed(id, err, failures);
         return true;
       }
       started.push(id);
       report(id, Date.now() - began);
     }
     return false;
+  }
+
+  /** Records a start failure for this apply() and, against the plugin's files, for later ones. */
+  private failed(id: string, err: unknown, failures: Map<string, PluginError>): void {
+    const error = toPluginError(err, 'PLG_START_FAILED', id, 'failed to start');
+    failures.set(id, error);
+    const runtime = this.runtimes.get(id)!;
+    runtime.startFailure = { fingerprint: runtime.fingerprint, error };
   }
 
   /**
@@ -247,7 +276,10 @@ export class PluginActivator {
       let error: PluginError | undefined;
       if (!runtime.discovered) state = 'missing';
       else if (runtime.discovered.error) [state, error] = ['invalid', runtime.discovered.error];
-      else if (!runtime.record.enabled) [state, error] = [runtime.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(runtime.id)];
+      else if (!runtime.record.enabled) {
+        [state, error] = [runtime.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(runtime.id)];
+        runtime.startFailure = undefined;
+      }
       else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
       else if (refused.has(runtime.id)) {
         error = refused.get(runtime.id)!;

@@ -190,10 +190,12 @@ export function canShareApplication(backend: LoadedBackend): boolean {
  * Starts several plugins (each `canShareApplication`) in one Nest application: the host's
  * providers are global, each plugin's own (settings, extension points) are imported into its
  * modules alone, and each plugin's modules are mounted under its route prefix. Returns one cell
- * per plugin. A failure fails the whole start; the caller then starts them one by one, which
- * names the plugin at fault.
+ * per plugin that started, and the error of each whose start hook threw or timed out: that one
+ * leaves the application (as a stop would), the others run on, each constructed once. Any other
+ * failure (a constructor, dependency injection) fails the whole start; the caller then starts
+ * them one by one, which names the plugin at fault.
  */
-export async function startSharedCells(ctx: CellContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<PluginCell[]> {
+export async function startSharedCells(ctx: CellContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<{ cells: PluginCell[]; failures: Map<string, Error> }> {
   const root: DynamicModule = {
     module: PluginCellRootModule,
     imports: [
@@ -217,7 +219,7 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
   const server = newServer();
   const ids = members.map((m) => m.pluginId);
   let app: INestApplication | undefined;
-  const activations = members.map(() => ({ stopped: false }));
+  const activations: Activation[] = members.map(() => ({ stopped: false, isolated: true }));
   try {
     try {
       app = await createApplication(ctx, root, server, `Plugins ${ids.map((id) => `'${id}'`).join(', ')}`);
@@ -229,15 +231,28 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
     }
     members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, activations[i]));
     await app.init();
-    for (const { pluginId, backend } of members) contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+    members.forEach(({ pluginId, backend }, i) => {
+      if (!activations[i].failure) contributeExtensions(ctx.extensions, pluginId, app!, backend.modules);
+    });
   } catch (err) {
     for (const id of ids) ctx.extensions.remove(id);
     await app?.close().catch(() => undefined);
     throw err;
   }
   const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: activations[i] })));
-  for (const id of ids) ctx.errors.started(id);
-  return members.map(({ pluginId, backend }) => new PluginCell(pluginId, app!, scopedHandler(ctx, pluginId, server), backend, new Map(), shared));
+  const failures = new Map<string, Error>();
+  const cells: PluginCell[] = [];
+  for (const [i, { pluginId, backend }] of members.entries()) {
+    const failure = activations[i].failure;
+    if (failure) {
+      failures.set(pluginId, failure);
+      await shared.detach(pluginId, ctx.logger);
+      continue;
+    }
+    ctx.errors.started(pluginId);
+    cells.push(new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, new Map(), shared));
+  }
+  return { cells, failures };
 }
 
 /** Contributes the plugin's `@Extension` providers to their extension points. */
@@ -263,6 +278,7 @@ function guardLifecycleHooks(instances: object[], pluginId: string, ctx: CellCon
       const enter = ctx.errors.enter(pluginId);
       instance[hook] = async (...args: unknown[]) => {
         if (activation.stopped) return; // stopped already, by leaving a shared application
+        if (starting && activation.failure) return; // failed to start already, in a shared application
         const run = Promise.resolve().then(() => enter(() => (original as Function).apply(instance, args)));
         try {
           return await withTimeout(run, ctx.startTimeoutMs, () =>
@@ -273,7 +289,8 @@ function guardLifecycleHooks(instances: object[], pluginId: string, ctx: CellCon
           );
         } catch (err) {
           const error = err instanceof PluginError ? err : toPluginError(err, 'PLG_START_FAILED', pluginId, `threw in ${owner}.${hook}()`);
-          if (starting) throw error;
+          if (starting && activation.isolated) activation.failure ??= error;
+          else if (starting) throw error;
           ctx.logger.error(error.message);
         }
       };

@@ -26,6 +26,12 @@ export interface PluginRuntime {
   migratedFingerprint?: string;
   /** Why the latest files could not replace the running version (which keeps serving). */
   reloadError?: PluginError;
+  /**
+   * Why the plugin failed to start from the files of `fingerprint`: it is not started again on
+   * every later change (a hanging hook would cost its timeout each time) until its files change,
+   * it is enabled again, or the host restarts.
+   */
+  startFailure?: { fingerprint?: string; error: PluginError };
 }
 
 /**

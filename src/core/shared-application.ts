@@ -6,6 +6,13 @@ import { pluginInstances } from './plugin-instances';
 /** Whether a plugin's hooks, tasks and event handlers still belong to a running activation. */
 export interface Activation {
   stopped: boolean;
+  /**
+   * Set for a member of a shared application: a start hook of this plugin that throws or times
+   * out fails this plugin alone (its error lands here, its later start hooks are skipped) instead
+   * of the whole application, so the others start once.
+   */
+  isolated?: boolean;
+  failure?: Error;
 }
 
 export interface TaskListing {
