@@ -158,3 +158,18 @@ describe('packPlugin with npm dependencies', () => {
     });
   });
 });
+
+describe('packPlugin and the descriptor', () => {
+  it('refuses a setting whose default does not match its type, as doctor and an upload do', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'appnest-pack-'));
+    try {
+      const dir = join(work, 'hello');
+      cpSync(HELLO, dir, { recursive: true });
+      writeFileSync(join(dir, 'plugin.json'), JSON.stringify({ id: 'hello', name: 'Hello', version: '1.0.0', settings: [{ id: 'pageSize', label: 'Page size', type: 'number', default: '20' }] }));
+      await expect(packPlugin(dir, { out: join(work, 'out.zip') })).rejects.toMatchObject({ code: 'PLG_INVALID_DESCRIPTOR', message: expect.stringContaining('pageSize') });
+      expect(existsSync(join(work, 'out.zip'))).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
