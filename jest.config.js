@@ -20,7 +20,7 @@ const examplePlugins = {
   moduleFileExtensions: ['js', 'ts', 'mjs', 'cjs', 'json'],
   moduleNameMapper: {
     '^appnest$': '<rootDir>/src/sdk/index.ts',
-    '^appnest/testing$': '<rootDir>/src/sdk/testing.ts',
+    '^appnest/testing$': '<rootDir>/src/testing/testing.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig } from './config/host-config';
-import { AppnestHost } from './core/appnest-host';
+import { startHost } from './host/start-host';
 import { PluginError } from './errors/plugin-error';
 
 async function main(): Promise<void> {
   // Source maps stay off here: plugin code then loads from V8's code cache, which starts much
   // faster. `appnest dev` or `node --enable-source-maps` maps plugin stack lines to the TypeScript.
-  const host = await AppnestHost.start(loadConfig());
+  const host = await startHost(loadConfig());
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

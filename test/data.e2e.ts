@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppnestHost } from '../src/core/appnest-host';
+import { startHost } from '../src/host/start-host';
 import { describeDb, TEST_DB } from './support/test-database';
 import { TestSandbox } from './support/test-host';
 
@@ -141,10 +141,10 @@ describeDb('plugin data: entities and per-plugin migrations', () => {
     sandbox = await TestSandbox.create(['pending-one']);
     sandbox.addPlugin(join('..', '..', 'plugins', 'notes'), 'notes');
     const startTwo = () =>
-      Promise.all([AppnestHost.start(sandbox.config({ dataDir: join(sandbox.root, 'data-1') }), { logSink: () => undefined }), AppnestHost.start(sandbox.config({ dataDir: join(sandbox.root, 'data-2') }), { logSink: () => undefined })]);
+      Promise.all([startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-1') }), { logSink: () => undefined }), startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-2') }), { logSink: () => undefined })]);
     let hosts = await startTwo();
     await Promise.all(hosts.map((h) => h.stop()));
-    sandbox.host = await AppnestHost.start(sandbox.config(), { logSink: () => undefined });
+    sandbox.host = await startHost(sandbox.config(), { logSink: () => undefined });
     await sandbox.host.db.dataSource.query(`UPDATE appnest_plugins SET enabled = true, ever_enabled = true`);
     await sandbox.host.stop();
     sandbox.host = undefined;

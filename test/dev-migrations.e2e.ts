@@ -1,7 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMigration } from '../src/cli/migration-template';
-import { AppnestHost } from '../src/core/appnest-host';
+import { startHost } from '../src/host/start-host';
 import { describeDb } from './support/test-database';
 import { TestSandbox } from './support/test-host';
 
@@ -30,7 +30,7 @@ describeDb('migrations under appnest dev', () => {
 
   beforeAll(async () => {
     sandbox = await TestSandbox.create(['pending-one']);
-    sandbox.host = await AppnestHost.start(sandbox.config(), { logSink: (line) => sandbox.logs.push(line), development: true });
+    sandbox.host = await startHost(sandbox.config(), { logSink: (line) => sandbox.logs.push(line), development: true });
     expect((await sandbox.enable('pending-one')).status).toBe(200);
   });
   afterAll(() => sandbox?.dispose());

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { seedEmbeddedDatabase } from '../src/sdk/testing-database';
+import { seedEmbeddedDatabase } from '../src/testing/testing-database';
 import { REPO, startHostProcess, stopProcess } from './support/processes';
 import { TEST_DB } from './support/test-database';
 

@@ -1,6 +1,6 @@
 import { Injectable, Module, Scope, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { registerOwnedClasses } from '../core/class-owners';
+import { registerOwnedClasses } from '../loader/class-owners';
 import { PluginError } from '../errors/plugin-error';
 import { Action, type ActionContext } from '../sdk/action.decorator';
 import { discoverActions } from './discover-actions';

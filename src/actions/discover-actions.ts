@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { ownerOf } from '../core/class-owners';
+import { ownerOf } from '../loader/class-owners';
 import { PluginError } from '../errors/plugin-error';
 import { ACTION_METADATA } from '../sdk/action.decorator';
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostConfig } from '../config/host-config';
-import { AppnestHost } from '../core/appnest-host';
+import type { AppnestHost } from '../core/appnest-host';
+import { startHost } from '../host/start-host';
 import { PluginError, isErrorCode } from '../errors/plugin-error';
 import { resolveAdminToken } from '../core/admin-token';
 import { dataFoldersAbove, enclosingPlugin, hostInsidePlugin } from './enclosing-plugin';
@@ -54,7 +55,7 @@ class InProcessHost implements HostConnection {
   constructor(private readonly host: AppnestHost) {}
 
   static async start(config: HostConfig): Promise<InProcessHost> {
-    const host = await AppnestHost.start({ ...config, port: 0, logLevel: config.logLevel === 'debug' ? 'debug' : 'warn' }, {
+    const host = await startHost({ ...config, port: 0, logLevel: config.logLevel === 'debug' ? 'debug' : 'warn' }, {
       logSink: (line) => process.stderr.write(`${line}\n`),
     });
     return new InProcessHost(host);

@@ -35,7 +35,7 @@ export function pluginJestConfig(pluginDir: string, hostRoot: string): Record<st
     modulePaths: [join(hostRoot, 'node_modules')],
     moduleNameMapper: {
       '^appnest$': join(hostRoot, 'src', 'sdk', 'index.ts'),
-      '^appnest/testing$': join(hostRoot, 'src', 'sdk', 'testing.ts'),
+      '^appnest/testing$': join(hostRoot, 'src', 'testing', 'testing.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testTimeout: 60000,

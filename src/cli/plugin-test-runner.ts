@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPluginFolder } from '../discovery/plugin-scanner';
-import { PluginCodeLoader } from '../loader/plugin-code-loader';
+import { PluginCodeLoader, provideSharedModule } from '../loader/plugin-code-loader';
 import { PluginCompiler } from '../loader/plugin-compiler';
 
 function report(err: unknown): void {
@@ -18,6 +18,7 @@ function report(err: unknown): void {
  * Usage: node plugin-test-runner.js <plugin dir> <test file>...
  */
 function main([pluginDir, ...files]: string[]): void {
+  provideSharedModule('appnest/testing', () => require('../testing/testing'));
   let loader: PluginCodeLoader;
   try {
     const plugin = readPluginFolder(pluginDir, 'plugins');

@@ -1,3 +1,4 @@
+import type { StoredArchives } from '../core/host-adapters';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -17,7 +18,7 @@ export interface StoredArchive {
  * files. Which archive a plugins folder holds is remembered in a file inside that folder, so
  * instances sharing one folder agree on it.
  */
-export class ArchiveStore {
+export class ArchiveStore implements StoredArchives {
   private readonly localFile: string;
 
   /**

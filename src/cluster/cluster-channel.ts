@@ -1,19 +1,14 @@
 import { Client } from 'pg';
+import type { ChangeChannel, ClusterChange } from '../core/host-adapters';
 import type { HostLogger } from '../logging/host-logger';
 
 export const CHANNEL = 'appnest_changes';
-
-export interface ClusterChange {
-  instance: string;
-  kind: string;
-  pluginId?: string;
-}
 
 /**
  * LISTEN/NOTIFY between the instances sharing one PostgreSQL database. A notification lost while
  * the connection is down is made up for by `onResync` after every reconnect.
  */
-export class ClusterChannel {
+export class ClusterChannel implements ChangeChannel {
   private client?: Client;
   private closed = false;
   private retryMs = 250;

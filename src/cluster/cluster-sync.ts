@@ -1,3 +1,4 @@
+import type { ClusterFollower } from '../core/host-adapters';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
@@ -21,7 +22,7 @@ interface ClusterSyncDeps {
  * files of plugins uninstalled elsewhere, and reloads every plugin's flags and settings.
  * Returns the ids whose settings changed. It never announces anything itself, so no loop.
  */
-export class ClusterSync {
+export class ClusterSync implements ClusterFollower {
   constructor(private readonly deps: ClusterSyncDeps) {}
 
   async pullFiles(): Promise<void> {

@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
 import type { HostConfig } from '../config/host-config';
 import { HostDatabase } from '../database/host-database';
 import { PluginScanner } from '../discovery/plugin-scanner';
@@ -19,10 +18,8 @@ import { withDefaults } from '../settings/with-defaults';
 import { resolveAdminToken } from './admin-token';
 import { AuditLog } from './audit-log';
 import { ExtensionRegistry } from './extension-registry';
-import { startHostApp } from './host-app';
-import { HOST_API_VERSION } from './host-version';
+import { HOST_API_VERSION } from '../config/host-version';
 import { PluginActivator } from './plugin-activator';
-import type { RequestHandler } from './plugin-cell';
 import { PluginMaintenance, type Actor } from './plugin-maintenance';
 import { PluginOperations, stagingDirOf } from './plugin-operations';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
@@ -36,14 +33,13 @@ import { syncRuntimes, type DiskChanges } from './disk-sync';
 import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
 import { UnhandledErrors } from './unhandled-errors';
-import { ArchiveStore } from '../cluster/archive-store';
-import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
-import { ClusterSync } from '../cluster/cluster-sync';
-import { TaskLeaseGate } from '../cluster/task-lease-gate';
+import type { ChangeChannel, ClusterChange, ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
 
 export type { Actor } from './plugin-maintenance';
 
 export interface HostStartOptions {
+  /** The parts for several instances and the HTTP front door (src/host plugs the real ones in). */
+  adapters: HostAdapters;
   /** Where log lines go (default: stdout). */
   logSink?: (line: string) => void;
   /** Run for `appnest dev`: empty migrations are held back, and migrate:redo works on enabled plugins. */
@@ -53,8 +49,9 @@ export interface HostStartOptions {
 /**
  * The core: owns the process, the HTTP server, the database and the plugin states. Each active
  * plugin runs in a cell started once per activation: its own Nest application, or its part of one
- * shared with the plugins it started with; the host's own routes are one long-lived Nest
- * application. The server routes /api/plugins/<id>/ to the cell.
+ * shared with the plugins it started with; the host's own routes (the front door, given as an
+ * adapter) are one long-lived Nest application. The server routes /api/plugins/<id>/ to the cell.
+ * Start it with `startHost` (src/host), which plugs in the adapters.
  */
 export class AppnestHost {
   readonly logger: HostLogger;
@@ -71,14 +68,14 @@ export class AppnestHost {
   private readonly scanner: PluginScanner;
   private readonly compiler: PluginCompiler;
   private readonly server: Server;
-  private hostApp?: { app: INestApplication; handler: RequestHandler };
+  private hostApp?: FrontDoor;
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  readonly archives: ArchiveStore;
+  readonly archives: StoredArchives;
   readonly quarantine: PluginQuarantine;
   readonly refusedAuthentications: RefusedAuthentications;
-  private readonly clusterSync: ClusterSync;
-  private channel?: ClusterChannel;
+  private readonly clusterSync: ClusterFollower;
+  private channel?: ChangeChannel;
   private resyncTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -98,8 +95,16 @@ export class AppnestHost {
     this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
-    this.archives = new ArchiveStore(db.dataSource, config.pluginsDir, db.kind === 'postgres');
-    this.clusterSync = new ClusterSync({ pluginsDir: config.pluginsDir, runtimes: this.runtimes, store: this.store, archives: this.archives, installer, logger: this.logger });
+    const { adapters } = options;
+    ({ archives: this.archives, follower: this.clusterSync } = adapters.archives({
+      dataSource: db.dataSource,
+      pluginsDir: config.pluginsDir,
+      shared: db.kind === 'postgres',
+      runtimes: this.runtimes,
+      store: this.store,
+      installer,
+      logger: this.logger,
+    }));
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, {
       checksums: config.migrationChecksum,
       holdEmpty: options.development === true,
@@ -120,7 +125,7 @@ export class AppnestHost {
         dataSource: db.dataSource,
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
-        taskGate: db.kind === 'postgres' ? new TaskLeaseGate(db.dataSource, this.instanceId, this.logger) : ALWAYS_RUN,
+        taskGate: db.kind === 'postgres' ? adapters.taskGate({ dataSource: db.dataSource, instanceId: this.instanceId, logger: this.logger }) : ALWAYS_RUN,
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
@@ -158,7 +163,7 @@ export class AppnestHost {
     this.server = createServer((req, res) => this.route(req, res));
   }
 
-  static async start(config: HostConfig, options: HostStartOptions = {}): Promise<AppnestHost> {
+  static async start(config: HostConfig, options: HostStartOptions): Promise<AppnestHost> {
     // The data folder holds the admin token, the embedded database and its socket: the host's user's alone.
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     chmodSync(config.dataDir, 0o700);
@@ -176,9 +181,15 @@ export class AppnestHost {
       await host.syncWithDisk(true);
       await host.applyQuarantine();
       await host.activator.apply();
-      host.hostApp = await startHostApp(host, host.logger.child('nest'), stagingDirOf(config.pluginsDir), () => host.errors.pluginOfCurrentCode());
+      host.hostApp = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
       if (db.kind === 'postgres') {
-        host.channel = new ClusterChannel(db.url, host.instanceId, host.logger.child('cluster'), (change) => host.onClusterChange(change), () => host.scheduleResync());
+        host.channel = options.adapters.channel({
+          url: db.url,
+          instanceId: host.instanceId,
+          logger: host.logger.child('cluster'),
+          onChange: (change) => host.onClusterChange(change),
+          onResync: () => host.scheduleResync(),
+        });
         await host.channel.start();
       }
       await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@ import type { HostConfig } from '../config/host-config';
 import { PluginError } from '../errors/plugin-error';
 import type { PluginLoader } from '../loader/plugin-loader';
 import type { PluginMigrator } from '../migrate/plugin-migrator';
-import type { ArchiveStore } from '../cluster/archive-store';
+import type { StoredArchives } from './host-adapters';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginRuntime } from './plugin-runtime';
@@ -26,7 +26,7 @@ interface MaintenanceDeps {
   audit: AuditLog;
   /** The ids to disable with `id` (its enabled dependents and itself). */
   disableSet: (id: string) => string[];
-  archives: ArchiveStore;
+  archives: StoredArchives;
 }
 
 /** Migrations on demand and uninstall: the admin operations that touch a plugin's data and files. */

@@ -10,7 +10,7 @@ import type { HostLogger } from '../logging/host-logger';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { mergeSecrets } from '../settings/setting-secrets';
 import { validateSettings } from '../settings/validate-settings';
-import type { ArchiveStore } from '../cluster/archive-store';
+import type { StoredArchives } from './host-adapters';
 import type { AuditLog } from './audit-log';
 import type { PluginActivator } from './plugin-activator';
 import type { PluginCell } from './plugin-cell';
@@ -26,7 +26,7 @@ interface OperationsDeps {
   audit: AuditLog;
   logger: HostLogger;
   installer: PluginArchiveInstaller;
-  archives: ArchiveStore;
+  archives: StoredArchives;
   readSettings: (id: string) => Record<string, unknown>;
   /** Runs `work` in one database transaction. */
   transaction: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;

@@ -1,4 +1,5 @@
 import type { HostLogger } from '../logging/host-logger';
+import { isPerInstance } from '../sdk/per-instance.decorator';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';
@@ -24,13 +25,6 @@ export interface TaskGate {
 }
 
 export const ALWAYS_RUN: TaskGate = { acquire: async () => true };
-
-const PER_INSTANCE = Symbol.for('appnest:task:per-instance');
-
-/** Marks a scheduled method to run on every instance of a cluster rather than once per tick. */
-export function markPerInstance(target: Function): void {
-  Reflect.defineMetadata(PER_INSTANCE, true, target);
-}
 
 /** @nestjs/schedule's SchedulerType values. */
 const KINDS: Record<number, ScheduledTask['kind']> = { 1: 'cron', 2: 'timeout', 3: 'interval' };
@@ -61,7 +55,7 @@ export function guardScheduledTasks(
       const task: ScheduledTask = {
         name: `${pluginId}:${given}`,
         kind,
-        perInstance: kind === 'timeout' || Reflect.getMetadata(PER_INSTANCE, original) === true,
+        perInstance: kind === 'timeout' || isPerInstance(original),
         periodMs: interval?.timeout,
       };
       const wrapper = async (...args: unknown[]) => {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import satisfies from 'semver/functions/satisfies';
 import validRange from 'semver/ranges/valid';
-import { HOST_API_VERSION } from '../core/host-version';
+import { HOST_API_VERSION } from '../config/host-version';
 import { readPluginFolder, type DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError } from '../errors/plugin-error';
 import { errorFinding, findingOf, warningFinding, type Finding } from './doctor-finding';

@@ -1,5 +1,12 @@
-import type { PluginRuntime } from '../core/plugin-runtime';
+import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { manifestReader } from './manifest-reader';
+
+/** What the frontend list needs to know of a plugin. */
+export interface FrontendSource {
+  id: string;
+  state: string;
+  discovered?: DiscoveredPlugin;
+}
 
 /** One entry of `GET /api/plugins`: what the SPA needs to load a plugin's frontend. */
 export interface FrontendListing {
@@ -13,7 +20,7 @@ export interface FrontendListing {
 export const assetBase = (pluginId: string): string => `/api/plugins/assets/${pluginId}/`;
 
 /** Active plugins whose manifest is valid, by id; a plugin with an invalid manifest is skipped. */
-export function listFrontends(runtimes: Iterable<PluginRuntime>): FrontendListing[] {
+export function listFrontends(runtimes: Iterable<FrontendSource>): FrontendListing[] {
   const out: FrontendListing[] = [];
   for (const runtime of [...runtimes].sort((a, b) => a.id.localeCompare(b.id))) {
     const plugin = runtime.discovered;
@@ -27,6 +34,6 @@ export function listFrontends(runtimes: Iterable<PluginRuntime>): FrontendListin
 }
 
 /** For the admin view (`frontendError`): why a plugin's frontend manifest is unusable, or null. */
-export function frontendErrorOf(runtime: PluginRuntime): string | null {
+export function frontendErrorOf(runtime: FrontendSource): string | null {
   return manifestReader.frontendError(runtime.discovered);
 }

@@ -17,13 +17,27 @@ const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'];
 /** Shared packages by import name: resolving one again for every plugin file is a large part of loading it. */
 const sharedExports = new Map<string, unknown>();
 
+/** Modules of the host that plugin code reaches by a package name, given by their owners (`appnest/testing`). */
+const providedModules = new Map<string, () => unknown>();
+
+/** Makes `load()` what plugin code gets for `request` (e.g. `appnest/testing`, provided by the test runners). */
+export function provideSharedModule(request: string, load: () => unknown): void {
+  providedModules.set(request, load);
+}
+
 /** Resolves a shared package to the host's own instance. */
 function requireShared(request: string): unknown {
   let exports = sharedExports.get(request);
   if (exports === undefined) {
+    const provided = providedModules.get(request);
     if (request === SDK_PACKAGE) exports = require('../sdk');
-    else if (request === `${SDK_PACKAGE}/testing`) exports = require('../sdk/testing');
-    else exports = require(request);
+    else if (provided) exports = provided();
+    else if (request.startsWith(`${SDK_PACKAGE}/`)) {
+      throw new PluginError('PLG_PACKAGE_MISSING', `'${request}' is for a plugin's tests, run by appnest test or Jest, not for code a host runs.`, {
+        hint: `Import '${request}' only from test files (*.spec.ts, *.e2e-spec.ts, *.test.ts).`,
+        details: { package: request },
+      });
+    } else exports = require(request);
     sharedExports.set(request, exports);
   }
   return exports;

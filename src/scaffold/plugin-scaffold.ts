@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { HOST_API_VERSION } from '../core/host-version';
+import { HOST_API_VERSION } from '../config/host-version';
 import { assertValidPluginId } from '../discovery/plugin-id';
 import { PluginError } from '../errors/plugin-error';
 import { findHostRoot, hostDependencyRange } from './host-root';

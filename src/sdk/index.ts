@@ -19,5 +19,3 @@ export { usePluginModule } from './plugin-module';
 export { PerInstance } from './per-instance.decorator';
 /** The plugin.json types. */
 export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
-/** Types of `startTestHost` from `appnest/testing`. */
-export type { TestHost, TestHostOptions, TestResponse } from './testing';

@@ -1,4 +1,4 @@
-import { markPerInstance } from '../core/scheduled-task-guard';
+const PER_INSTANCE = Symbol.for('appnest:task:per-instance');
 
 /**
  * Opts a `@Cron`, `@Interval` or `@Timeout` method out of once-per-cluster scheduling: with
@@ -6,6 +6,11 @@ import { markPerInstance } from '../core/scheduled-task-guard';
  */
 export function PerInstance(): MethodDecorator {
   return (_target, _key, descriptor) => {
-    markPerInstance(descriptor.value as Function);
+    Reflect.defineMetadata(PER_INSTANCE, true, descriptor.value as Function);
   };
+}
+
+/** Whether a scheduled method opted out of once-per-cluster runs (read by the host's scheduler guard). */
+export function isPerInstance(method: Function): boolean {
+  return Reflect.getMetadata(PER_INSTANCE, method) === true;
 }

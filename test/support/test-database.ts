@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { TempDatabase } from '../../src/sdk/testing-database';
+import { TempDatabase } from '../../src/testing/testing-database';
 
 export const POSTGRES_ADMIN_URL = process.env.APPNEST_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

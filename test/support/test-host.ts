@@ -2,8 +2,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostConfig } from '../../src/config/host-config';
-import { AppnestHost } from '../../src/core/appnest-host';
-import { seedEmbeddedDatabase } from '../../src/sdk/testing-database';
+import type { AppnestHost } from '../../src/core/appnest-host';
+import { startHost } from '../../src/host/start-host';
+import { seedEmbeddedDatabase } from '../../src/testing/testing-database';
 import { createPostgresDatabase, TEST_DB } from './test-database';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -85,7 +86,7 @@ export class TestSandbox {
 
   async start(overrides: Partial<HostConfig> = {}): Promise<AppnestHost> {
     await this.host?.stop();
-    this.host = await AppnestHost.start(this.config(overrides), { logSink: (line) => this.logs.push(line) });
+    this.host = await startHost(this.config(overrides), { logSink: (line) => this.logs.push(line) });
     return this.host;
   }
 

@@ -3,7 +3,7 @@ import { PluginError } from '../../errors/plugin-error';
 import { stringFlag, type Command, type CommandContext } from '../command';
 import { enclosingPlugin, hostInsidePlugin } from '../enclosing-plugin';
 
-const hostModule = () => require('../../core/appnest-host') as typeof import('../../core/appnest-host');
+const hostModule = () => require('../../host/start-host') as typeof import('../../host/start-host');
 
 /** Resolves once SIGINT or SIGTERM has stopped the host (and whatever `before` closes first). */
 function runUntilSignal(host: AppnestHost, before: () => Promise<void> = async () => {}): Promise<number> {
@@ -41,7 +41,7 @@ export const HOST_COMMANDS: Record<string, Command> = {
     arity: [0, 0],
     run: async (ctx) => {
       refuseInsidePlugin(ctx);
-      return runUntilSignal(await hostModule().AppnestHost.start(ctx.config));
+      return runUntilSignal(await hostModule().startHost(ctx.config));
     },
   },
   dev: {
@@ -58,7 +58,7 @@ export const HOST_COMMANDS: Record<string, Command> = {
       refuseInsidePlugin(ctx);
       // Stack traces of plugin code point at the TypeScript lines (the compiler inlines source maps).
       process.setSourceMapsEnabled(true);
-      const host = await hostModule().AppnestHost.start(ctx.config, { development: true });
+      const host = await hostModule().startHost(ctx.config, { development: true });
       const { DevServer } = require('../dev-server') as typeof import('../dev-server');
       const dev = new DevServer(host, ctx.out, (line) => process.stderr.write(`${line}\n`), debounce);
       dev.start();

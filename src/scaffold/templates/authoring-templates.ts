@@ -20,7 +20,7 @@ function tsconfig(hostRoot: string): string {
       typeRoots: [join(hostRoot, 'node_modules', '@types')],
       paths: {
         appnest: [join(hostRoot, 'src', 'sdk', 'index.ts')],
-        'appnest/testing': [join(hostRoot, 'src', 'sdk', 'testing.ts')],
+        'appnest/testing': [join(hostRoot, 'src', 'testing', 'testing.ts')],
         '*': [join(hostRoot, 'node_modules', '@types', '*'), join(hostRoot, 'node_modules', '*')],
       },
     },

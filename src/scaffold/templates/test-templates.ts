@@ -151,7 +151,7 @@ module.exports = {
   modulePaths: [join(host, 'node_modules')],
   moduleNameMapper: {
     '^appnest$': join(host, 'src', 'sdk', 'index.ts'),
-    '^appnest/testing$': join(host, 'src', 'sdk', 'testing.ts'),
+    '^appnest/testing$': join(host, 'src', 'testing', 'testing.ts'),
     // Plugin code imports './x.js' (Node's ESM style); the file is x.ts.
     '^(\\\\.{1,2}/.*)\\\\.js$': '$1',
   },

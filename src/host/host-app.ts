@@ -1,5 +1,5 @@
 import express from 'express';
-import { Global, Module, type INestApplication } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AdminPluginsController } from '../http/admin-plugins.controller';
@@ -11,7 +11,8 @@ import { UPLOAD_DIR_LOCAL } from '../http/staging-upload-storage';
 import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
-import type { RequestHandler } from './plugin-cell';
+import type { FrontDoor } from '../core/host-adapters';
+import type { RequestHandler } from '../core/plugin-cell';
 
 @Global()
 @Module({})
@@ -23,7 +24,7 @@ class HostApiModule {}
  * Its logger is also every plugin's Nest `Logger` (Nest keeps one per process): `pluginOf` names
  * the plugin a line comes from.
  */
-export async function startHostApp(host: object, logger: HostLogger, uploadDir: string, pluginOf: () => string | undefined): Promise<{ app: INestApplication; handler: RequestHandler }> {
+export async function startHostApp(host: unknown, { logger, uploadDir, pluginOf }: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor> {
   const server = express();
   server.disable('x-powered-by');
   server.locals[UPLOAD_DIR_LOCAL] = uploadDir;

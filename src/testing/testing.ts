@@ -14,7 +14,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, type HostConfig } from '../config/host-config';
-import { AppnestHost } from '../core/appnest-host';
+import type { AppnestHost } from '../core/appnest-host';
+import { startHost } from '../host/start-host';
 import { readPluginFolder } from '../discovery/plugin-scanner';
 import { seedEmbeddedDatabase, TempDatabase } from './testing-database';
 
@@ -84,7 +85,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       logLevel: options.logLevel ?? 'info',
     };
     mkdirSync(config.frontendPluginsDir, { recursive: true });
-    host = await AppnestHost.start(config, { logSink: (line) => logs.push(line) });
+    host = await startHost(config, { logSink: (line) => logs.push(line) });
     if (options.enable !== false) {
       for (const id of ids) await host.setEnabled(id, true, { actor: 'test', acceptRisk: true });
     }
