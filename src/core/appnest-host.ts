@@ -36,6 +36,8 @@ import { ArchiveStore } from '../cluster/archive-store';
 import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
 import { ClusterSync } from '../cluster/cluster-sync';
 import { TaskLeaseGate } from '../cluster/task-lease-gate';
+import { JobBroker } from '../jobs/job-broker';
+import { JobInspector } from '../jobs/job-inspector';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -67,6 +69,9 @@ export class AppnestHost {
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: ArchiveStore;
+  /** Background jobs: the host's one pg-boss, and what the admin sees of it. */
+  readonly jobs: JobBroker;
+  readonly jobInspector: JobInspector;
   private readonly clusterSync: ClusterSync;
   private channel?: ClusterChannel;
   private resyncTimer?: NodeJS.Timeout;
@@ -90,6 +95,15 @@ export class AppnestHost {
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs);
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
+    this.jobs = new JobBroker({
+      url: db.url,
+      kind: db.kind,
+      dataSource: db.dataSource,
+      logger: this.logger.child('jobs'),
+      drainTimeoutMs: config.jobDrainTimeoutMs ?? 30_000,
+      superviseIntervalSeconds: config.jobSuperviseSeconds ?? 5,
+    });
+    this.jobInspector = new JobInspector(this.jobs, db.dataSource);
     this.activator = new PluginActivator(this.runtimes, {
       db,
       store: this.store,
@@ -104,6 +118,7 @@ export class AppnestHost {
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
         taskGate: db.kind === 'postgres' ? new TaskLeaseGate(db.dataSource, this.instanceId, this.logger) : ALWAYS_RUN,
+        jobs: this.jobs,
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
@@ -120,6 +135,7 @@ export class AppnestHost {
       audit: this.audit,
       disableSet: (id) => this.checkDisable(id),
       archives: this.archives,
+      jobs: this.jobs,
     });
     this.operations = new PluginOperations({
       runtime: (id) => this.runtime(id),
@@ -350,6 +366,28 @@ export class AppnestHost {
     });
   }
 
+  /** A plugin's queues, their counts and recent failures. */
+  jobsOf(id: string) {
+    this.runtime(id);
+    return this.jobInspector.summary(id);
+  }
+
+  retryJob(id: string, jobId: string, actor: Actor) {
+    this.runtime(id);
+    return this.audited('job:retry', id, actor, () => this.jobInspector.retry(id, jobId));
+  }
+
+  cancelJob(id: string, jobId: string, actor: Actor) {
+    this.runtime(id);
+    return this.audited('job:cancel', id, actor, () => this.jobInspector.cancel(id, jobId));
+  }
+
+  private async audited<T extends Record<string, unknown>>(action: string, pluginId: string, actor: Actor, work: () => Promise<T>): Promise<T> {
+    const result = await work();
+    await this.audit.record({ ...actor, action, pluginId, outcome: 'ok', detail: { ...result } });
+    return result;
+  }
+
   runAction(id: string, action: string, params: unknown, actor: Actor) {
     return this.operations.run(id, action, params, actor);
   }
@@ -379,6 +417,7 @@ export class AppnestHost {
     this.server.closeIdleConnections();
     await closed;
     await this.activator.stopAll();
+    await this.jobs.stop();
     await this.hostApp?.app.close();
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });

@@ -24,6 +24,8 @@ import { PluginRoutesAdapter } from './plugin-routes-adapter';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
+import type { JobBroker } from '../jobs/job-broker';
+import { JobQueue } from '../jobs/job-queue';
 
 export interface CellContext {
   settings: SettingsSource;
@@ -32,6 +34,7 @@ export interface CellContext {
   startTimeoutMs: number;
   logger: HostLogger;
   taskGate: TaskGate;
+  jobs: JobBroker;
   extensions: ExtensionRegistry;
   /** Emits an event to every active plugin. */
   emit: (event: string, payload: unknown) => Promise<void>;
@@ -64,6 +67,7 @@ function pluginProviders(ctx: CellContext, pluginId: string): Provider[] {
   return [
     { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
     { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
+    { provide: JobQueue, useValue: new JobQueue(ctx.jobs, pluginId) },
   ];
 }
 
@@ -115,6 +119,7 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
   };
   const server = newServer();
   let app: INestApplication | undefined;
+  let stopJobs: (() => Promise<void>) | undefined;
   try {
     app = await createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId);
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
@@ -122,12 +127,21 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     guardPlugin(app, ctx, pluginId, backend, { stopped: false });
     await app.init();
     contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+    stopJobs = await startJobWorkers(ctx, pluginId, app, backend);
   } catch (err) {
     ctx.extensions.remove(pluginId);
     await app?.close().catch(() => undefined);
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
-  return new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
+  const cell = new PluginCell(pluginId, app, server as unknown as RequestHandler, backend, dependencies);
+  cell.stopJobs = stopJobs;
+  return cell;
+}
+
+/** Starts the workers of the plugin's @JobHandler queues; returns what stops them, if it has any. */
+async function startJobWorkers(ctx: CellContext, pluginId: string, app: INestApplication, backend: LoadedBackend): Promise<(() => Promise<void>) | undefined> {
+  const workers = await ctx.jobs.startWorkers(pluginId, pluginInstances(app, backend.modules));
+  return workers && (() => ctx.jobs.stopWorkers(workers));
 }
 
 /**
@@ -206,6 +220,7 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
   const ids = members.map((m) => m.pluginId);
   let app: INestApplication | undefined;
   const activations = members.map(() => ({ stopped: false }));
+  const stopJobs = new Map<string, (() => Promise<void>) | undefined>();
   try {
     try {
       app = await createApplication(ctx, root, server, `Plugins ${ids.map((id) => `'${id}'`).join(', ')}`);
@@ -218,13 +233,19 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
     members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, activations[i]));
     await app.init();
     for (const { pluginId, backend } of members) contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+    for (const { pluginId, backend } of members) stopJobs.set(pluginId, await startJobWorkers(ctx, pluginId, app, backend));
   } catch (err) {
     for (const id of ids) ctx.extensions.remove(id);
+    await Promise.all([...stopJobs.values()].map((stop) => stop?.()));
     await app?.close().catch(() => undefined);
     throw err;
   }
   const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: activations[i] })));
-  return members.map(({ pluginId, backend }) => new PluginCell(pluginId, app!, server as unknown as RequestHandler, backend, new Map(), shared));
+  return members.map(({ pluginId, backend }) => {
+    const cell = new PluginCell(pluginId, app!, server as unknown as RequestHandler, backend, new Map(), shared);
+    cell.stopJobs = stopJobs.get(pluginId);
+    return cell;
+  });
 }
 
 /** Contributes the plugin's `@Extension` providers to their extension points. */

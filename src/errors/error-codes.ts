@@ -65,6 +65,11 @@ export const ERROR_CODES = {
   PLG_PACKAGE_NATIVE: { status: 400, summary: 'A production dependency of a plugin is a native addon, which a plugin archive cannot carry.' },
   PLG_SHARED_PACKAGE_VERSION: { status: 400, summary: 'A plugin asks for a major version of a shared package other than the host\'s; reported by appnest doctor.' },
   PLG_TYPEORM_ROOT: { status: 500, summary: 'A plugin module imports TypeOrmModule.forRoot(); plugins use the host\'s DataSource through forFeature().' },
+  PLG_JOB_QUEUE_UNKNOWN: { status: 400, summary: 'A plugin sent a job to a queue it declares no @JobHandler for.' },
+  PLG_JOB_QUEUE_DUPLICATE: { status: 500, summary: 'A plugin declares two @JobHandler methods for one queue.' },
+  PLG_JOB_SEND_FAILED: { status: 500, summary: 'A job could not be queued (database error, or send({ manager }) outside a transaction).' },
+  PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
+  PLG_JOB_NOT_FOUND: { status: 404, summary: 'No job with that id belongs to the plugin.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -109,6 +109,23 @@ export class AdminPluginsController {
     return this.host.revertMigrations(id, body?.to, actorOf(req));
   }
 
+  @Get('plugins/:id/jobs')
+  jobs(@Param('id') id: string) {
+    return this.host.jobsOf(id);
+  }
+
+  @Post('plugins/:id/jobs/:job/retry')
+  @HttpCode(200)
+  retryJob(@Param('id') id: string, @Param('job') jobId: string, @Req() req: Request) {
+    return this.host.retryJob(id, jobId, actorOf(req));
+  }
+
+  @Post('plugins/:id/jobs/:job/cancel')
+  @HttpCode(200)
+  cancelJob(@Param('id') id: string, @Param('job') jobId: string, @Req() req: Request) {
+    return this.host.cancelJob(id, jobId, actorOf(req));
+  }
+
   @Delete('plugins/:id')
   uninstall(@Param('id') id: string, @Query('purge') purge: string | undefined, @Req() req: Request) {
     return this.host.uninstall(id, { purge: purge === 'true' || purge === '1', ...actorOf(req) });

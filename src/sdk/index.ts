@@ -21,3 +21,7 @@ export { PerInstance } from './per-instance.decorator';
 export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
 /** Types of `startTestHost` from `appnest/testing`. */
 export type { TestHost, TestHostOptions, TestResponse } from './testing';
+/** Background jobs: `@JobHandler('<queue>')` on a provider method, and the injectable `JobQueue` to send them (also inside a TypeORM transaction). */
+export { JobHandler, type JobHandlerOptions } from '../jobs/job-handler.decorator';
+export { JobQueue, type SendJobOptions } from '../jobs/job-queue';
+export type { JobContext } from '../jobs/job-context';

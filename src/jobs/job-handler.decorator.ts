@@ -1,0 +1,41 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const JOB_HANDLER_METADATA = 'appnest:job-handler';
+
+/** How a queue's jobs are run, retried and given up on. Every field has a default. */
+export interface JobHandlerOptions {
+  /** Attempts after the first one (default 3). */
+  retryLimit?: number;
+  /** Seconds before the first retry (default 5); doubled on each retry when `retryBackoff` is on. */
+  retryDelaySeconds?: number;
+  /** Exponential backoff between retries (default true). */
+  retryBackoff?: boolean;
+  /** A handler still running after this long is failed and retried (default 300). */
+  timeoutSeconds?: number;
+  /** A job out of retries moves to the dead-letter queue `<id>.<queue>.dead` (default true). */
+  deadLetter?: boolean;
+  /** Jobs this instance runs at once for this queue (default 1). */
+  concurrency?: number;
+  /** Seconds between the liveness beats of a running job; a job whose instance stops beating is retried elsewhere (default 10). */
+  heartbeatSeconds?: number;
+}
+
+export interface JobHandlerDeclaration {
+  queue: string;
+  options: JobHandlerOptions;
+}
+
+/** A queue name as the plugin writes it: letters, digits, `_` and `-` (the host adds `<id>.`). */
+export const QUEUE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/**
+ * Marks a provider method as the handler of the plugin's queue `queue`, as `@Cron` marks a
+ * scheduled task. The host calls it as `method(data, job)` once per job while the plugin is
+ * active; a throw or a timeout fails the attempt, which is retried per `options`.
+ */
+export function JobHandler(queue: string, options: JobHandlerOptions = {}): MethodDecorator {
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+    throw new TypeError(`@JobHandler('${String(queue)}'): a queue name is lower-case letters, digits, '_' and '-', starting with a letter, e.g. @JobHandler('send-mail').`);
+  }
+  return SetMetadata(JOB_HANDLER_METADATA, { queue, options } satisfies JobHandlerDeclaration);
+}
