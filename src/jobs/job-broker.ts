@@ -57,7 +57,9 @@ export class JobBroker implements JobSender {
       useListenNotify: !embedded,
       ...(embedded ? { backend: 'pglite' as const } : {}),
       schedule: false,
+      // The heartbeat and expiry sweep runs in pg-boss's monitor pass, gated by both intervals.
       superviseIntervalSeconds: this.options.superviseIntervalSeconds,
+      monitorIntervalSeconds: this.options.superviseIntervalSeconds,
     });
     boss.on('error', (err: Error) => this.options.logger.warn(`Background jobs: ${err.message}`));
     await boss.start();

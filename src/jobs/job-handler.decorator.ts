@@ -16,7 +16,7 @@ export interface JobHandlerOptions {
   deadLetter?: boolean;
   /** Jobs this instance runs at once for this queue (default 1). */
   concurrency?: number;
-  /** Seconds between the liveness beats of a running job; a job whose instance stops beating is retried elsewhere (default 10). */
+  /** Seconds between the liveness beats of a running job, 10 or more; a job whose instance stops beating is retried elsewhere (default 10). */
   heartbeatSeconds?: number;
 }
 
@@ -36,6 +36,9 @@ export const QUEUE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 export function JobHandler(queue: string, options: JobHandlerOptions = {}): MethodDecorator {
   if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
     throw new TypeError(`@JobHandler('${String(queue)}'): a queue name is lower-case letters, digits, '_' and '-', starting with a letter, e.g. @JobHandler('send-mail').`);
+  }
+  if (options.heartbeatSeconds !== undefined && !(Number.isInteger(options.heartbeatSeconds) && options.heartbeatSeconds >= 10)) {
+    throw new TypeError(`@JobHandler('${queue}'): heartbeatSeconds must be a whole number of 10 or more.`);
   }
   return SetMetadata(JOB_HANDLER_METADATA, { queue, options } satisfies JobHandlerDeclaration);
 }
