@@ -52,7 +52,7 @@ export class JobBroker implements JobSender {
     const boss = new PgBoss({
       connectionString: this.options.url,
       application_name: 'appnest-jobs',
-      max: embedded ? 2 : 4,
+      max: embedded ? 2 : 8,
       // PGlite's socket delivers no notifications: there, workers poll.
       useListenNotify: !embedded,
       ...(embedded ? { backend: 'pglite' as const } : {}),
@@ -99,6 +99,39 @@ export class JobBroker implements JobSender {
   }
 
   async send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null> {
+    const { name, db, boss } = await this.target(pluginId, queue, options);
+    const sendOptions: SendOptions = {
+      ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
+      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      ...(options.priority ? { priority: options.priority } : {}),
+      ...(db ? { db } : {}),
+    };
+    try {
+      return await boss.send(name, data, sendOptions);
+    } catch (err) {
+      throw this.sendError(err, pluginId, queue, db);
+    }
+  }
+
+  async sendMany(pluginId: string, queue: string, data: object[], options: SendJobOptions): Promise<string[]> {
+    if (data.length === 0) return [];
+    const { name, db, boss } = await this.target(pluginId, queue, options);
+    const startAfter = options.startAfterSeconds ? new Date(Date.now() + options.startAfterSeconds * 1000) : undefined;
+    const jobs = data.map((item) => ({ data: item, ...(startAfter ? { startAfter } : {}), ...(options.priority ? { priority: options.priority } : {}) }));
+    try {
+      return (await boss.insert(name, jobs, { returnId: true, ...(db ? { db } : {}) })) ?? [];
+    } catch (err) {
+      throw this.sendError(err, pluginId, queue, db);
+    }
+  }
+
+  private sendError(err: unknown, pluginId: string, queue: string, db: unknown): unknown {
+    if (db) return err; // the caller's transaction is aborted: its own error must reach it
+    return new PluginError('PLG_JOB_SEND_FAILED', `Plugin '${pluginId}' could not queue a job on '${queue}': ${(err as Error).message}`, { pluginId, cause: err });
+  }
+
+  /** The qualified queue, refused when the plugin declares no handler for it. */
+  private async target(pluginId: string, queue: string, options: SendJobOptions) {
     const name = `${pluginId}.${queue}`;
     const db = options.manager ? transactionDatabase(options.manager, pluginId) : undefined;
     if (!this.declared.has(name)) {
@@ -111,19 +144,7 @@ export class JobBroker implements JobSender {
         });
       }
     }
-    const boss = await this.boss();
-    const sendOptions: SendOptions = {
-      ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
-      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-      ...(options.priority ? { priority: options.priority } : {}),
-      ...(db ? { db } : {}),
-    };
-    try {
-      return await boss.send(name, data, sendOptions);
-    } catch (err) {
-      if (db) throw err; // the caller's transaction is aborted: its own error must reach it
-      throw new PluginError('PLG_JOB_SEND_FAILED', `Plugin '${pluginId}' could not queue a job on '${queue}': ${(err as Error).message}`, { pluginId, cause: err });
-    }
+    return { name, db, boss: await this.boss() };
   }
 
   /** Stops an activation's workers (bounded by the drain timeout); their queued jobs stay and wait for the next one. */

@@ -14,8 +14,14 @@ export interface JobHandlerOptions {
   timeoutSeconds?: number;
   /** A job out of retries moves to the dead-letter queue `<id>.<queue>.dead` (default true). */
   deadLetter?: boolean;
-  /** Jobs this instance runs at once for this queue (default 1). */
+  /** Workers this instance runs for this queue (default 1). */
   concurrency?: number;
+  /**
+   * Jobs each worker fetches at once and runs side by side (default 1): at most
+   * `concurrency × batchSize` handlers run at a time. Raise it for many short jobs; each job is
+   * still retried or completed on its own.
+   */
+  batchSize?: number;
   /** Seconds between the liveness beats of a running job, 10 or more; a job whose instance stops beating is retried elsewhere (default 10). */
   heartbeatSeconds?: number;
 }

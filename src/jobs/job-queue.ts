@@ -20,9 +20,17 @@ export interface SendJobOptions {
   priority?: number;
 }
 
+/** What an action returns when it hands its work to a job: the admin page then follows the job. */
+export interface QueuedJob {
+  status: 'queued';
+  queue: string;
+  jobId: string | null;
+}
+
 /** The host side of a plugin's job queue. */
 export interface JobSender {
   send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null>;
+  sendMany(pluginId: string, queue: string, data: object[], options: SendJobOptions): Promise<string[]>;
 }
 
 /**
@@ -39,5 +47,15 @@ export class JobQueue {
   /** Queues a job; resolves to its id, or null when `singletonKey` already holds a job in this slot. */
   send(queue: string, data: object = {}, options: SendJobOptions = {}): Promise<string | null> {
     return this.sender.send(this.pluginId, queue, data, options);
+  }
+
+  /** Queues one job per item in one statement (much faster than as many sends); resolves to their ids. */
+  sendMany(queue: string, data: object[], options: Omit<SendJobOptions, 'singletonKey' | 'singletonSeconds'> = {}): Promise<string[]> {
+    return this.sender.sendMany(this.pluginId, queue, data, options);
+  }
+
+  /** Queues a job and answers as an action that queued its work does: `{ status: 'queued', queue, jobId }`. */
+  async enqueue(queue: string, data: object = {}, options: SendJobOptions = {}): Promise<QueuedJob> {
+    return { status: 'queued', queue, jobId: await this.send(queue, data, options) };
   }
 }

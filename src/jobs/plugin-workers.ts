@@ -1,4 +1,4 @@
-import type { JobWithMetadata, PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import type { JobContext } from './job-context';
@@ -28,23 +28,42 @@ export class PluginWorkers {
     private readonly pollingIntervalSeconds: number,
   ) {}
 
+  /**
+   * `concurrency` pg-boss workers per handler, each fetching up to `batchSize` jobs at a time and
+   * running them side by side, each settled on its own. A worker whose fetch came back full fetches
+   * again at once (pg-boss would wait a polling interval after a single-job fetch); one that found
+   * fewer waits for a notification or the next poll.
+   */
   async start(handlers: DeclaredHandler[]): Promise<void> {
     for (const handler of handlers) {
       const name = `${this.pluginId}.${handler.queue}`;
-      const options = queueOptions(handler.options);
+      const { expireInSeconds } = queueOptions(handler.options);
       const workOptions = {
-        localConcurrency: handler.options.concurrency ?? 1,
-        batchSize: 1,
+        batchSize: handler.options.batchSize ?? 1,
         includeMetadata: true as const,
+        perJobResults: true as const,
         pollingIntervalSeconds: this.pollingIntervalSeconds,
         notifyPollingIntervalSeconds: this.pollingIntervalSeconds,
       };
-      const workId = await this.boss.work<object, unknown, typeof workOptions>(
-        name,
-        workOptions,
-        async ([job]) => this.run(handler, job, options.expireInSeconds - 1),
-      );
-      this.workers.push({ queue: handler.queue, name, workId });
+      for (let i = 0; i < (handler.options.concurrency ?? 1); i++) {
+        let workId = '';
+        workId = await this.boss.work<object, unknown, typeof workOptions>(name, workOptions, async (jobs) => {
+          const results = await Promise.all(jobs.map((job) => this.settle(handler, job, expireInSeconds - 1)));
+          if (jobs.length === workOptions.batchSize) this.boss.notifyWorker(workId);
+          return results;
+        });
+        this.workers.push({ queue: handler.queue, name, workId });
+      }
+    }
+  }
+
+  private async settle(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number): Promise<JobResult> {
+    try {
+      const output = await this.run(handler, job, timeoutSeconds);
+      return { id: job.id, status: 'completed', output: output === undefined ? undefined : { value: output } };
+    } catch (err) {
+      const error = err instanceof Error ? { name: err.name, message: err.message, ...(err instanceof PluginError ? { code: err.code } : {}), stack: err.stack } : { message: String(err) };
+      return { id: job.id, status: 'failed', output: error };
     }
   }
 
@@ -76,7 +95,7 @@ export class PluginWorkers {
 
   /** Queues of this activation, as the plugin names them. */
   queues(): string[] {
-    return this.workers.map((w) => w.queue);
+    return [...new Set(this.workers.map((w) => w.queue))];
   }
 
   /** Takes no new job, then waits at most `drainMs` for the running ones. Idempotent. */
