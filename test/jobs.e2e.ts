@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from './support/processes';
 import { describeDb } from './support/test-database';
 import { TestSandbox } from './support/test-host';
 
@@ -90,6 +91,30 @@ describeDb('background jobs', () => {
     const retried = await sandbox.request('POST', `/api/admin/plugins/${ID}/jobs/${sent.body.id}/retry`);
     expect(retried.status).toBe(200);
     await until(() => runs(sandbox, 'doomed').then((r) => r.length >= 3), 15_000);
+  });
+
+  it('follows one job through the admin API, and lists and cancels jobs with appnest jobs', async () => {
+    await active();
+    const sent = await send(sandbox, 'record', { data: { key: 'followed' } });
+    const followed = await until(async () => {
+      const job = (await sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${sent.body.id}`)).body;
+      return job.state === 'completed' ? job : null;
+    });
+    expect(followed).toMatchObject({ id: sent.body.id, queue: 'record', retryCount: 0, error: '' });
+
+    const listed = await runCli(['jobs', ID], sandbox.env());
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^QUEUE\s+QUEUED\s+ACTIVE\s+COMPLETED\s+FAILED\s+DEAD-LETTERED$/m);
+    expect(listed.stdout).toMatch(/^record\s+0\s+0\s+1\s+0\s+0$/m);
+
+    await sandbox.disable(ID);
+    const waiting = await sandbox.host!.jobs.send(ID, 'record', { key: 'cancelled' }, {});
+    const cancelled = await runCli(['jobs', ID, '--cancel', waiting!], sandbox.env());
+    expect(cancelled.stdout).toContain(`Cancelled job ${waiting} of '${ID}' (queue 'record').`);
+    expect((await sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${waiting}`)).body.state).toBe('cancelled');
+    const unknown = await runCli(['jobs', ID, '--retry', 'nope'], sandbox.env());
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^PLG_JOB_NOT_FOUND: Plugin 'jobs-worker' has no job 'nope'/m);
   });
 
   it('cancels a waiting job, and refuses a job id of another plugin or none', async () => {

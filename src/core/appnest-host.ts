@@ -372,6 +372,12 @@ export class AppnestHost {
     return this.jobInspector.summary(id);
   }
 
+  /** One job of a plugin, for following a queued action. */
+  jobOf(id: string, jobId: string) {
+    this.runtime(id);
+    return this.jobInspector.job(id, jobId);
+  }
+
   retryJob(id: string, jobId: string, actor: Actor) {
     this.runtime(id);
     return this.audited('job:retry', id, actor, () => this.jobInspector.retry(id, jobId));

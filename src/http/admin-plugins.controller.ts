@@ -114,6 +114,11 @@ export class AdminPluginsController {
     return this.host.jobsOf(id);
   }
 
+  @Get('plugins/:id/jobs/:job')
+  job(@Param('id') id: string, @Param('job') jobId: string) {
+    return this.host.jobOf(id, jobId);
+  }
+
   @Post('plugins/:id/jobs/:job/retry')
   @HttpCode(200)
   retryJob(@Param('id') id: string, @Param('job') jobId: string, @Req() req: Request) {

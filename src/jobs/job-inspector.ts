@@ -75,6 +75,25 @@ export class JobInspector {
     };
   }
 
+  /** One job of the plugin: its state (created, retry, active, completed, cancelled, failed), attempts and last error. */
+  async job(pluginId: string, jobId: string): Promise<JobFailure & { retryLimit: number }> {
+    await this.queueOf(pluginId, jobId);
+    const [row]: { id: string; name: string; state: string; retry_count: number; retry_limit: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
+      `SELECT id::text AS id, name, state::text AS state, retry_count, retry_limit, output, coalesce(completed_on, started_on, created_on) AS at FROM pgboss.job WHERE id = $1`,
+      [jobId],
+    );
+    const failed = row.state === 'failed' || row.state === 'retry';
+    return {
+      id: row.id,
+      queue: row.name.slice(pluginId.length + 1),
+      state: row.state,
+      retryCount: row.retry_count,
+      retryLimit: row.retry_limit,
+      error: failed ? errorText(row.output) : '',
+      at: row.at ? new Date(row.at).toISOString() : null,
+    };
+  }
+
   /** Runs a failed (or cancelled) job of the plugin again. */
   async retry(pluginId: string, jobId: string): Promise<{ id: string; queue: string }> {
     const name = await this.queueOf(pluginId, jobId);
