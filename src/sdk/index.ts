@@ -23,5 +23,5 @@ export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor
 export type { TestHost, TestHostOptions, TestResponse } from './testing';
 /** Background jobs: `@JobHandler('<queue>')` on a provider method, and the injectable `JobQueue` to send them (also inside a TypeORM transaction). */
 export { JobHandler, type JobHandlerOptions } from '../jobs/job-handler.decorator';
-export { JobQueue, type SendJobOptions } from '../jobs/job-queue';
+export { JobQueue, type SendJobOptions, type QueuedJob } from '../jobs/job-queue';
 export type { JobContext } from '../jobs/job-context';
