@@ -8,7 +8,7 @@ import { startHostProcess, stopProcess } from './support/processes';
 import { ADMIN_TOKEN, FIXTURES } from './support/test-host';
 
 const ID = 'jobs-cluster';
-const JOBS = 3000;
+const JOBS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Instance {
