@@ -87,14 +87,22 @@ export class JobBroker implements JobSender {
       if (deadLetter) await boss.createQueue(deadLetter, { retryLimit: 0 });
       const options = queueOptions(handler.options, deadLetter);
       await boss.createQueue(name, options);
-      // A new version of the plugin may change the options of a queue that already exists.
+      // A new version of the plugin may change the options of a queue that already exists. This
+      // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
       const { notify: _notify, heartbeatSeconds, ...rest } = options;
       await boss.updateQueue(name, { ...rest, heartbeatSeconds, deadLetter: deadLetter ?? null });
-      await boss.getQueue(name);
-      this.declared.set(name, (this.declared.get(name) ?? 0) + 1);
     }
     const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1);
-    await workers.start(handlers);
+    try {
+      await workers.start(handlers);
+    } catch (err) {
+      await workers.stop(0);
+      throw err;
+    }
+    for (const queue of workers.queues()) {
+      const name = `${pluginId}.${queue}`;
+      this.declared.set(name, (this.declared.get(name) ?? 0) + 1);
+    }
     return workers;
   }
 
