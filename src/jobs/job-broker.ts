@@ -89,8 +89,7 @@ export class JobBroker implements JobSender {
       await boss.createQueue(name, options);
       // A new version of the plugin may change the options of a queue that already exists. This
       // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
-      const { notify: _notify, heartbeatSeconds, ...rest } = options;
-      await boss.updateQueue(name, { ...rest, heartbeatSeconds, deadLetter: deadLetter ?? null });
+      await boss.updateQueue(name, { ...options, deadLetter: deadLetter ?? null });
     }
     const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1);
     try {

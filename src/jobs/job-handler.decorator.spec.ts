@@ -41,6 +41,6 @@ describe('@JobHandler', () => {
       deadLetter: 'notes.digest.dead',
       notify: true,
     });
-    expect(queueOptions({ retryLimit: 0, retryBackoff: false, timeoutSeconds: 9 })).toMatchObject({ retryLimit: 0, retryBackoff: false, expireInSeconds: 10 });
+    expect(queueOptions({ retryLimit: 0, retryBackoff: false, timeoutSeconds: 9, wakeOnSend: false })).toMatchObject({ retryLimit: 0, retryBackoff: false, expireInSeconds: 10, notify: false });
   });
 });

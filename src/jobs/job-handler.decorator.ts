@@ -22,6 +22,12 @@ export interface JobHandlerOptions {
    * still retried or completed on its own.
    */
   batchSize?: number;
+  /**
+   * A send wakes an idle worker at once through LISTEN/NOTIFY on PostgreSQL (default true). Each
+   * notification costs the sending transaction a cluster-wide lock at commit: turn it off for a
+   * queue fed thousands of times a second, whose idle workers then find new jobs within a poll (1 s).
+   */
+  wakeOnSend?: boolean;
   /** Seconds between the liveness beats of a running job, 10 or more; a job whose instance stops beating is retried elsewhere (default 10). */
   heartbeatSeconds?: number;
 }

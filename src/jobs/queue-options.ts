@@ -16,6 +16,6 @@ export function queueOptions(options: JobHandlerOptions, deadLetter?: string): O
     expireInSeconds: (options.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds) + 1,
     heartbeatSeconds: options.heartbeatSeconds ?? JOB_DEFAULTS.heartbeatSeconds,
     ...(deadLetter ? { deadLetter } : {}),
-    notify: true,
+    notify: options.wakeOnSend ?? true,
   };
 }
