@@ -1,6 +1,6 @@
 'use strict';
 // Background jobs on one database kind: jobs per second end to end (a plugin route sends them from
-// 16 loops, one `send` each or `sendMany` 100 at a time; a handler with one worker fetching 100 jobs at a time runs them;
+// 16 loops, one `send` each or `sendMany` 100 at a time; a handler with one worker fetching 100 jobs at a time (wakeOnSend: false) runs them;
 // from the first send to the last handler's end) and the wait from send to the start of the
 // handler, one job at a time.
 const { mkdirSync, rmSync } = require('node:fs');

@@ -15,7 +15,7 @@ export class BenchJobs {
   lastDoneAt = 0;
   private started?: (ms: number) => void;
 
-  @JobHandler('count', { concurrency: 1, batchSize: 100, retryLimit: 0 })
+  @JobHandler('count', { concurrency: 1, batchSize: 100, retryLimit: 0, wakeOnSend: false })
   count() {
     this.done++;
     this.lastDoneAt = Date.now();
