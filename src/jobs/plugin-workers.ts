@@ -12,7 +12,7 @@ interface Worker {
 }
 
 /**
- * The workers of one plugin activation: one pg-boss worker per `@JobHandler` queue. `stop` takes no
+ * The workers of one plugin activation, `concurrency` of them per `@JobHandler` queue. `stop` takes no
  * new job and waits, at most `drainMs`, for the running ones.
  */
 export class PluginWorkers {
