@@ -6,6 +6,8 @@
 //   BENCH_RUNS     runs per measurement, the median is reported (default 5; quick 2)
 //   BENCH_DB       comma list of database kinds: postgres, pglite (default both)
 //   BENCH_HOST_NODE_ARGS  extra node flags for the appnest host (e.g. --cpu-prof)
+//   BENCH_JOBS     jobs per throughput run on PostgreSQL, a fifth of it on PGlite (default 5000; quick 2000)
+//   --jobs-only    only the background jobs phase
 
 function list(value, fallback) {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
@@ -13,8 +15,10 @@ function list(value, fallback) {
 
 function parseOptions(argv = process.argv.slice(2), env = process.env) {
   const quick = argv.includes('--quick');
-  const unknown = argv.filter((a) => !['--quick', '--keep'].includes(a));
-  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick and/or --keep.`);
+  const unknown = argv.filter((a) => !['--quick', '--keep', '--jobs-only'].includes(a));
+  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep and/or --jobs-only.`);
+  const jobs = Number(env.BENCH_JOBS || (quick ? 2000 : 5000));
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`BENCH_JOBS must be a positive whole number, got '${env.BENCH_JOBS}'.`);
   const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100']).map(Number).sort((a, b) => a - b);
   if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`BENCH_N must list whole numbers from 1 to 999, got '${env.BENCH_N}'.`);
   const runs = Number(env.BENCH_RUNS || (quick ? 2 : 5));
@@ -43,6 +47,10 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
     memoryN: maxN,
     importN: lifecycleNs.includes(20) ? 20 : maxN,
     targetN: maxN,
+    jobsOnly: argv.includes('--jobs-only'),
+    jobs,
+    jobRuns: quick ? 1 : 3,
+    latencyJobs: quick ? 20 : 100,
   };
 }
 

@@ -21,6 +21,7 @@ const TARGETS = {
   toggle: { text: '≤ 1 s', ok: (r) => r.appnestValue <= 1000, atTargetN: true },
   failed: { text: '0', ok: (r) => r.appnestValue === 0 },
   growth: { text: '≤ 30 MB', ok: (r) => r.appnestValue <= 30 },
+  jobs: { text: '≥ 1000/s', ok: (r) => r.appnestValue >= 1000 },
 };
 
 /** `paired`: [appnest samples, static samples] taken run by run; the ratio is then the median of their ratios. */
@@ -62,6 +63,13 @@ function rowsFor(db, r, targetN) {
       rows.push(withFailures(row(db, 'req/s, asset file vs express.static', l.n, l.assets.appnest.rps, l.assets.static.rps, rps, undefined, [s('appnest'), s('static')]), l.assets));
     }
     else rows.push({ ...row(db, 'req/s, asset file vs express.static', l.n, null, null, rps), note: l.assets.note });
+  }
+  if (r.jobs) {
+    const j = r.jobs;
+    rows.push(row(db, `jobs/s end to end, ${j.jobs} jobs, one send each`, '-', j.jobsPerSecond, null, rps, db === 'postgres' ? 'jobs' : undefined));
+    rows.push(row(db, `jobs/s end to end, ${j.jobs} jobs, sendMany by 100`, '-', j.batchedJobsPerSecond, null, rps, db === 'postgres' ? 'jobs' : undefined));
+    rows.push(row(db, 'job send → handler start, median', '-', j.latencyMedianMs, null, ms));
+    rows.push(row(db, 'job send → handler start, p95', '-', j.latencyP95Ms, null, ms));
   }
   for (const [n, lc] of Object.entries(r.lifecycle)) {
     rows.push(row(db, 'enable latency (admin POST)', +n, lc.enableMs, null, ms, 'toggle'));

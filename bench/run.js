@@ -9,6 +9,7 @@ const { snapshotHost } = require('./host-snapshot');
 const { pgliteTemplate } = require('./pglite-template');
 const { dropAll, postgresAvailable } = require('./databases');
 const { measureDependencies } = require('./dependency-phase');
+const { measureJobs } = require('./jobs-phase');
 const { measureLifecycle } = require('./lifecycle-phase');
 const { measureLoad } = require('./load-phase');
 const { parseOptions } = require('./options');
@@ -68,6 +69,9 @@ async function main() {
   const results = {};
   for (const db of opts.dbs) {
     results[db] = { boots: {}, lifecycle: {}, setup: {} };
+    log(`${db}, background jobs`);
+    results[db].jobs = await measureJobs(ctx, db, opts, log);
+    if (opts.jobsOnly) continue;
     for (const n of opts.ns) {
       log(`${db}, N=${n}`);
       const r = await runScenario(ctx, db, n, opts);

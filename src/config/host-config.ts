@@ -16,6 +16,10 @@ export interface HostConfig {
   migrationLockTimeoutMs: number;
   /** How long a stopping plugin may finish its in-flight requests before it is closed anyway. */
   drainTimeoutMs: number;
+  /** How long a stopping plugin waits for its running background jobs (default 30 s). */
+  jobDrainTimeoutMs?: number;
+  /** How often each instance fails the jobs of instances that stopped beating (default 5 s). */
+  jobSuperviseSeconds?: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Limits on uploaded plugin archives (defaults: 20,000 files, 200 MB). */
   archiveLimits?: { maxEntries?: number; maxArchiveBytes?: number; maxTotalBytes?: number };
@@ -51,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     startTimeoutMs: positiveInt(env.APPNEST_START_TIMEOUT_MS, 10_000, 'APPNEST_START_TIMEOUT_MS'),
     migrationLockTimeoutMs: positiveInt(env.APPNEST_MIGRATION_LOCK_TIMEOUT_MS, 60_000, 'APPNEST_MIGRATION_LOCK_TIMEOUT_MS'),
     drainTimeoutMs: positiveInt(env.APPNEST_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_DRAIN_TIMEOUT_MS'),
+    jobDrainTimeoutMs: positiveInt(env.APPNEST_JOB_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_JOB_DRAIN_TIMEOUT_MS'),
+    jobSuperviseSeconds: positiveInt(env.APPNEST_JOB_SUPERVISE_SECONDS, 5, 'APPNEST_JOB_SUPERVISE_SECONDS') || 5,
     logLevel,
     archiveLimits: {
       maxEntries: positiveInt(env.APPNEST_ARCHIVE_MAX_FILES, DEFAULT_ARCHIVE_LIMITS.maxEntries, 'APPNEST_ARCHIVE_MAX_FILES'),

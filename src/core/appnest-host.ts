@@ -34,6 +34,8 @@ import { PluginViews } from './plugin-views';
 import { ALWAYS_RUN } from './scheduled-task-guard';
 import { UnhandledErrors } from './unhandled-errors';
 import type { ChangeChannel, ClusterChange, ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
+import { JobBroker } from '../jobs/job-broker';
+import { JobInspector } from '../jobs/job-inspector';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -74,6 +76,9 @@ export class AppnestHost {
   readonly archives: StoredArchives;
   readonly quarantine: PluginQuarantine;
   readonly refusedAuthentications: RefusedAuthentications;
+  /** Background jobs: the host's one pg-boss, and what the admin sees of it. */
+  readonly jobs: JobBroker;
+  readonly jobInspector: JobInspector;
   private readonly clusterSync: ClusterFollower;
   private channel?: ChangeChannel;
   private resyncTimer?: NodeJS.Timeout;
@@ -111,6 +116,15 @@ export class AppnestHost {
     });
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
     this.views = new PluginViews(this, migrator);
+    this.jobs = new JobBroker({
+      url: db.url,
+      kind: db.kind,
+      dataSource: db.dataSource,
+      logger: this.logger.child('jobs'),
+      drainTimeoutMs: config.jobDrainTimeoutMs ?? 30_000,
+      superviseIntervalSeconds: config.jobSuperviseSeconds ?? 5,
+    });
+    this.jobInspector = new JobInspector(this.jobs, db.dataSource);
     this.activator = new PluginActivator(this.runtimes, {
       db,
       store: this.store,
@@ -126,6 +140,7 @@ export class AppnestHost {
         startTimeoutMs: config.startTimeoutMs,
         logger: this.logger,
         taskGate: db.kind === 'postgres' ? adapters.taskGate({ dataSource: db.dataSource, instanceId: this.instanceId, logger: this.logger }) : ALWAYS_RUN,
+        jobs: this.jobs,
         extensions: this.extensions,
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
@@ -143,6 +158,7 @@ export class AppnestHost {
       audit: this.audit,
       disableSet: (id) => this.checkDisable(id),
       archives: this.archives,
+      jobs: this.jobs,
     });
     this.operations = new PluginOperations({
       runtime: (id) => this.runtime(id),
@@ -437,6 +453,34 @@ export class AppnestHost {
     });
   }
 
+  /** A plugin's queues, their counts and recent failures. */
+  jobsOf(id: string) {
+    this.runtime(id);
+    return this.jobInspector.summary(id);
+  }
+
+  /** One job of a plugin, for following a queued action. */
+  jobOf(id: string, jobId: string) {
+    this.runtime(id);
+    return this.jobInspector.job(id, jobId);
+  }
+
+  retryJob(id: string, jobId: string, actor: Actor) {
+    this.runtime(id);
+    return this.audited('job:retry', id, actor, () => this.jobInspector.retry(id, jobId));
+  }
+
+  cancelJob(id: string, jobId: string, actor: Actor) {
+    this.runtime(id);
+    return this.audited('job:cancel', id, actor, () => this.jobInspector.cancel(id, jobId));
+  }
+
+  private async audited<T extends Record<string, unknown>>(action: string, pluginId: string, actor: Actor, work: () => Promise<T>): Promise<T> {
+    const result = await work();
+    await this.audit.record({ ...actor, action, pluginId, outcome: 'ok', detail: { ...result } });
+    return result;
+  }
+
   runAction(id: string, action: string, params: unknown, actor: Actor) {
     return this.operations.run(id, action, params, actor);
   }
@@ -466,6 +510,7 @@ export class AppnestHost {
     this.server.closeIdleConnections();
     await closed;
     await this.activator.stopAll();
+    await this.jobs.stop();
     await this.hostApp?.app.close();
     await this.refusedAuthentications.stop().catch((err: Error) => this.logger.warn(`Could not write the refused authentications to the audit: ${err.message}`));
     await this.compiler.flushCaches();

@@ -25,6 +25,8 @@ import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
 import type { UnhandledErrors } from './unhandled-errors';
+import type { JobBroker } from '../jobs/job-broker';
+import { JobQueue } from '../jobs/job-queue';
 
 export interface CellContext {
   settings: SettingsSource;
@@ -33,6 +35,7 @@ export interface CellContext {
   startTimeoutMs: number;
   logger: HostLogger;
   taskGate: TaskGate;
+  jobs: JobBroker;
   extensions: ExtensionRegistry;
   /** Emits an event to every active plugin. */
   emit: (event: string, payload: unknown) => Promise<void>;
@@ -67,6 +70,7 @@ function pluginProviders(ctx: CellContext, pluginId: string): Provider[] {
   return [
     { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
     { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
+    { provide: JobQueue, useValue: new JobQueue(ctx.jobs, pluginId) },
   ];
 }
 
@@ -126,6 +130,7 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
   };
   const server = newServer();
   let app: INestApplication | undefined;
+  let stopJobs: (() => Promise<void>) | undefined;
   try {
     app = await ctx.errors.enter(pluginId)(() => createApplication(ctx, root, server, `Plugin '${pluginId}'`, pluginId));
     app.setGlobalPrefix(pluginRoutePrefix(pluginId));
@@ -133,13 +138,22 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     guardPlugin(app, ctx, pluginId, backend, { stopped: false });
     await app.init();
     contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+    stopJobs = await startJobWorkers(ctx, pluginId, app, backend);
   } catch (err) {
     ctx.extensions.remove(pluginId);
     await app?.close().catch(() => undefined);
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
   ctx.errors.started(pluginId);
-  return new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, dependencies);
+  const cell = new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, dependencies);
+  cell.stopJobs = stopJobs;
+  return cell;
+}
+
+/** Starts the workers of the plugin's @JobHandler queues; returns what stops them, if it has any. */
+async function startJobWorkers(ctx: CellContext, pluginId: string, app: INestApplication, backend: LoadedBackend): Promise<(() => Promise<void>) | undefined> {
+  const workers = await ctx.jobs.startWorkers(pluginId, pluginInstances(app, backend.modules));
+  return workers && (() => ctx.jobs.stopWorkers(workers));
 }
 
 /**
@@ -220,6 +234,7 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
   const ids = members.map((m) => m.pluginId);
   let app: INestApplication | undefined;
   const activations: Activation[] = members.map(() => ({ stopped: false, isolated: true }));
+  const stopJobs = new Map<string, (() => Promise<void>) | undefined>();
   try {
     try {
       app = await createApplication(ctx, root, server, `Plugins ${ids.map((id) => `'${id}'`).join(', ')}`);
@@ -231,11 +246,12 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
     }
     members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, activations[i]));
     await app.init();
-    members.forEach(({ pluginId, backend }, i) => {
-      if (!activations[i].failure) contributeExtensions(ctx.extensions, pluginId, app!, backend.modules);
-    });
+    const started = members.filter((_, i) => !activations[i].failure);
+    for (const { pluginId, backend } of started) contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
+    for (const { pluginId, backend } of started) stopJobs.set(pluginId, await startJobWorkers(ctx, pluginId, app, backend));
   } catch (err) {
     for (const id of ids) ctx.extensions.remove(id);
+    await Promise.all([...stopJobs.values()].map((stop) => (stop ? stop() : Promise.resolve())));
     await app?.close().catch(() => undefined);
     throw err;
   }
@@ -250,7 +266,9 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
       continue;
     }
     ctx.errors.started(pluginId);
-    cells.push(new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, new Map(), shared));
+    const cell = new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, new Map(), shared);
+    cell.stopJobs = stopJobs.get(pluginId);
+    cells.push(cell);
   }
   return { cells, failures };
 }

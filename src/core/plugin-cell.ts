@@ -18,6 +18,8 @@ export class PluginCell {
   private inflight = 0;
   private drained?: () => void;
   private stopping?: Promise<void>;
+  /** Stops the plugin's job workers (set when it declares @JobHandler queues): no new job, running ones waited for. */
+  stopJobs?: () => Promise<void>;
 
   constructor(
     readonly pluginId: string,
@@ -72,6 +74,7 @@ export class PluginCell {
   /** Waits for in-flight requests (at most `drainMs`), then closes the application. Idempotent. */
   stop(drainMs: number, logger: HostLogger): Promise<void> {
     this.stopping ??= (async () => {
+      await this.stopJobs?.();
       if (this.inflight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

@@ -27,6 +27,8 @@ interface MaintenanceDeps {
   /** The ids to disable with `id` (its enabled dependents and itself). */
   disableSet: (id: string) => string[];
   archives: StoredArchives;
+  /** Deletes a plugin's job queues (uninstall --purge). */
+  jobs?: { purge(pluginId: string): Promise<number> };
 }
 
 /** Migrations on demand and uninstall: the admin operations that touch a plugin's data and files. */
@@ -103,6 +105,7 @@ export class PluginMaintenance {
     if (options.purge && runtime.discovered?.backendEntry) {
       reverted = await migrator.revert(runtime.discovered, loader.codeLoader(runtime.discovered));
     }
+    if (options.purge) await this.deps.jobs?.purge(id);
     if (runtime.discovered) this.removeFiles(runtime.discovered.dir);
     await this.deps.archives.remove(id);
     if (options.purge) await store.remove(id);

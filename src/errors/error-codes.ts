@@ -69,6 +69,11 @@ export const ERROR_CODES = {
   PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
   PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: the host stopped while it was starting, or it was disabled offline.' },
   PLG_REQUEST_TOO_LARGE: { status: 413, summary: 'A request body is bigger than the host accepts for that route.' },
+  PLG_JOB_QUEUE_UNKNOWN: { status: 400, summary: 'A plugin sent a job to a queue it declares no @JobHandler for.' },
+  PLG_JOB_QUEUE_DUPLICATE: { status: 500, summary: 'A plugin declares two @JobHandler methods for one queue.' },
+  PLG_JOB_SEND_FAILED: { status: 500, summary: 'A job could not be queued (database error, or send({ manager }) outside a transaction).' },
+  PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
+  PLG_JOB_NOT_FOUND: { status: 404, summary: 'No job with that id belongs to the plugin.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -118,6 +118,28 @@ export class AdminPluginsController {
     return this.host.redoMigration(id, actorOf(req));
   }
 
+  @Get('plugins/:id/jobs')
+  jobs(@Param('id') id: string) {
+    return this.host.jobsOf(id);
+  }
+
+  @Get('plugins/:id/jobs/:job')
+  job(@Param('id') id: string, @Param('job') jobId: string) {
+    return this.host.jobOf(id, jobId);
+  }
+
+  @Post('plugins/:id/jobs/:job/retry')
+  @HttpCode(200)
+  retryJob(@Param('id') id: string, @Param('job') jobId: string, @Req() req: Request) {
+    return this.host.retryJob(id, jobId, actorOf(req));
+  }
+
+  @Post('plugins/:id/jobs/:job/cancel')
+  @HttpCode(200)
+  cancelJob(@Param('id') id: string, @Param('job') jobId: string, @Req() req: Request) {
+    return this.host.cancelJob(id, jobId, actorOf(req));
+  }
+
   @Delete('plugins/:id')
   uninstall(@Param('id') id: string, @Query('purge') purge: string | undefined, @Req() req: Request) {
     return this.host.uninstall(id, { purge: purge === 'true' || purge === '1', ...actorOf(req) });

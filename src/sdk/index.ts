@@ -19,3 +19,7 @@ export { usePluginModule } from './plugin-module';
 export { PerInstance } from './per-instance.decorator';
 /** The plugin.json types. */
 export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
+/** Background jobs: `@JobHandler('<queue>')` on a provider method, and the injectable `JobQueue` to send them (also inside a TypeORM transaction). */
+export { JobHandler, type JobHandlerOptions } from '../jobs/job-handler.decorator';
+export { JobQueue, type SendJobOptions, type QueuedJob } from '../jobs/job-queue';
+export type { JobContext } from '../jobs/job-context';

@@ -39,6 +39,20 @@ describe('notes, enabled in a host', () => {
     await request(host.url).delete(`/api/plugins/notes/notes/${created.body.id}`).expect(404);
   });
 
+  it('collects the notes into a Markdown digest in the background job the digest action queues', async () => {
+    const ran = await request(host.url).post('/api/admin/plugins/notes/run').set(admin()).send({ action: 'digest' }).expect(200);
+    expect(ran.body.result).toMatchObject({ status: 'queued', queue: 'digest', jobId: expect.any(String) });
+    let state = '';
+    for (let tries = 0; tries < 100 && state !== 'completed'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = (await request(host.url).get(`/api/admin/plugins/notes/jobs/${ran.body.result.jobId}`).set(admin()).expect(200)).body.state;
+    }
+    expect(state).toBe('completed');
+    const digest = ((await request(host.url).get('/api/plugins/notes/notes').expect(200)).body as Note[]).find((note) => note.title === 'Digest');
+    expect(digest?.body).toContain('## Welcome\n\nNotes is an appnest example plugin.');
+    expect(digest?.body).toContain('## Groceries\n\nMilk');
+  });
+
   it('deletes every note with the purge action', async () => {
     const ran = await request(host.url).post('/api/admin/plugins/notes/run').set(admin()).send({ action: 'purge' }).expect(200);
     expect(ran.body.result.deleted).toBeGreaterThanOrEqual(1);

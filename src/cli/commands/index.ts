@@ -2,6 +2,7 @@ import { PluginError } from '../../errors/plugin-error';
 import type { Command } from '../command';
 import { AUTHORING_COMMANDS } from './authoring-commands';
 import { HOST_COMMANDS } from './host-commands';
+import { JOB_COMMANDS } from './job-commands';
 import { MIGRATION_COMMANDS } from './migration-commands';
 import { PLUGIN_COMMANDS } from './plugin-commands';
 
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
   ...AUTHORING_COMMANDS,
   ...PLUGIN_COMMANDS,
   ...MIGRATION_COMMANDS,
+  ...JOB_COMMANDS,
 };
 
 export function unknownCommand(name: string): PluginError {

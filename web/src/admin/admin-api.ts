@@ -77,3 +77,32 @@ export function uploadPluginArchive(file: File, overwrite: boolean, onProgress: 
     xhr.send(form);
   });
 }
+
+/** GET /api/admin/plugins/<id>/jobs */
+export interface JobsSummary {
+  pluginId: string;
+  queues: { queue: string; queued: number; active: number; completed: number; failed: number; deadLettered: number }[];
+  recentFailures: JobView[];
+}
+
+/** One job, as GET /api/admin/plugins/<id>/jobs/<jobId> describes it. */
+export interface JobView {
+  id: string;
+  queue: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  retryCount: number;
+  retryLimit?: number;
+  error: string;
+  at: string | null;
+}
+
+/** What an action answers when it queued its work in a background job. */
+export interface QueuedJob {
+  status: 'queued';
+  queue: string;
+  jobId: string | null;
+}
+
+export function isQueuedJob(result: unknown): result is QueuedJob {
+  return !!result && typeof result === 'object' && (result as { status?: unknown }).status === 'queued' && 'jobId' in result;
+}

@@ -1,0 +1,129 @@
+import type { DataSource } from 'typeorm';
+import { PluginError } from '../errors/plugin-error';
+import { deadLetterOf, type JobBroker } from './job-broker';
+
+export interface QueueSummary {
+  /** As the plugin names it. */
+  queue: string;
+  queued: number;
+  active: number;
+  completed: number;
+  failed: number;
+  deadLettered: number;
+}
+
+export interface JobFailure {
+  id: string;
+  queue: string;
+  state: string;
+  retryCount: number;
+  error: string;
+  at: string | null;
+}
+
+export interface JobsSummary {
+  pluginId: string;
+  queues: QueueSummary[];
+  recentFailures: JobFailure[];
+}
+
+const RECENT_FAILURES = 20;
+
+/** What the admin API, CLI and admin page show and do about a plugin's jobs. */
+export class JobInspector {
+  constructor(
+    private readonly broker: JobBroker,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async summary(pluginId: string): Promise<JobsSummary> {
+    if (!(await this.broker.installed())) return { pluginId, queues: [], recentFailures: [] };
+    const boss = await this.broker.boss();
+    const prefix = `${pluginId}.`;
+    const names = (await boss.getQueues()).map((q) => q.name).filter((n) => n.startsWith(prefix) && !n.endsWith('.dead'));
+    const counts: { name: string; state: string; n: number }[] = await this.dataSource.query(
+      `SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job WHERE left(name, $2) = $1 GROUP BY name, state`,
+      [prefix, prefix.length],
+    );
+    const count = (name: string, states: string[]) => counts.filter((c) => c.name === name && states.includes(c.state)).reduce((sum, c) => sum + c.n, 0);
+    const queues = names.sort().map((name) => ({
+      queue: name.slice(prefix.length),
+      queued: count(name, ['created', 'retry']),
+      active: count(name, ['active']),
+      completed: count(name, ['completed']),
+      failed: count(name, ['failed']),
+      deadLettered: count(deadLetterOf(name), ['created', 'retry', 'active', 'failed']),
+    }));
+    const failures: { id: string; name: string; state: string; retry_count: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
+      `SELECT id::text AS id, name, state::text AS state, retry_count, output, coalesce(completed_on, started_on, created_on) AS at
+         FROM pgboss.job
+        WHERE left(name, $2) = $1 AND right(name, 5) <> '.dead' AND (state = 'failed' OR (state = 'retry' AND output IS NOT NULL))
+        ORDER BY at DESC LIMIT ${RECENT_FAILURES}`,
+      [prefix, prefix.length],
+    );
+    return {
+      pluginId,
+      queues,
+      recentFailures: failures.map((f) => ({
+        id: f.id,
+        queue: f.name.slice(prefix.length),
+        state: f.state,
+        retryCount: f.retry_count,
+        error: errorText(f.output),
+        at: f.at ? new Date(f.at).toISOString() : null,
+      })),
+    };
+  }
+
+  /** One job of the plugin: its state (created, retry, active, completed, cancelled, failed), attempts and last error. */
+  async job(pluginId: string, jobId: string): Promise<JobFailure & { retryLimit: number }> {
+    await this.queueOf(pluginId, jobId);
+    const [row]: { id: string; name: string; state: string; retry_count: number; retry_limit: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
+      `SELECT id::text AS id, name, state::text AS state, retry_count, retry_limit, output, coalesce(completed_on, started_on, created_on) AS at FROM pgboss.job WHERE id = $1`,
+      [jobId],
+    );
+    const failed = row.state === 'failed' || row.state === 'retry';
+    return {
+      id: row.id,
+      queue: row.name.slice(pluginId.length + 1),
+      state: row.state,
+      retryCount: row.retry_count,
+      retryLimit: row.retry_limit,
+      error: failed ? errorText(row.output) : '',
+      at: row.at ? new Date(row.at).toISOString() : null,
+    };
+  }
+
+  /** Runs a failed (or cancelled) job of the plugin again. */
+  async retry(pluginId: string, jobId: string): Promise<{ id: string; queue: string }> {
+    const name = await this.queueOf(pluginId, jobId);
+    await (await this.broker.boss()).retry(name, jobId);
+    return { id: jobId, queue: name.slice(pluginId.length + 1) };
+  }
+
+  /** Cancels a waiting or running job of the plugin: it is not run (again). */
+  async cancel(pluginId: string, jobId: string): Promise<{ id: string; queue: string }> {
+    const name = await this.queueOf(pluginId, jobId);
+    await (await this.broker.boss()).cancel(name, jobId);
+    return { id: jobId, queue: name.slice(pluginId.length + 1) };
+  }
+
+  private async queueOf(pluginId: string, jobId: string): Promise<string> {
+    await this.broker.boss();
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jobId);
+    const [row]: { name: string }[] = uuid ? await this.dataSource.query(`SELECT name FROM pgboss.job WHERE id = $1 AND left(name, $3) = $2`, [jobId, `${pluginId}.`, pluginId.length + 1]) : [];
+    if (!row) {
+      throw new PluginError('PLG_JOB_NOT_FOUND', `Plugin '${pluginId}' has no job '${jobId}'.`, {
+        pluginId,
+        hint: `List its jobs with GET /api/admin/plugins/${pluginId}/jobs (or appnest jobs ${pluginId}).`,
+      });
+    }
+    return row.name;
+  }
+}
+
+/** A failed attempt's error message, as pg-boss stored it. */
+function errorText(output: unknown): string {
+  if (output && typeof output === 'object' && 'message' in output) return String((output as { message: unknown }).message);
+  return output === null || output === undefined ? '' : JSON.stringify(output);
+}

@@ -1,0 +1,108 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';
+import { startHostProcess, stopProcess } from './support/processes';
+import { ADMIN_TOKEN, FIXTURES } from './support/test-host';
+
+const ID = 'jobs-cluster';
+const JOBS = 10_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  id: string;
+}
+
+async function post(instance: Instance, path: string, body: unknown, token: string | null = ADMIN_TOKEN) {
+  const res = await fetch(instance.url + path, {
+    method: 'POST',
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+(TEST_DB === 'postgres' ? describeDb : describe.skip)('background jobs on three instances sharing one PostgreSQL', () => {
+  let root: string;
+  let db: { url: string; drop: () => Promise<void> };
+  let sql: Client;
+  const instances: Instance[] = [];
+
+  async function until<T>(probe: () => Promise<T>, ms: number): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`still waiting after ${ms} ms`);
+      await sleep(200);
+    }
+  }
+
+  const count = async (query: string, params: unknown[] = []) => (await sql.query(query, params)).rows[0].n as number;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'appnest-jobs-cluster-'));
+    db = await createPostgresDatabase();
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    instances.push(
+      ...(await Promise.all(
+        [1, 2, 3].map(async (n) => {
+          const pluginsDir = join(root, `plugins-${n}`);
+          mkdirSync(pluginsDir, { recursive: true });
+          cpSync(join(FIXTURES, ID), join(pluginsDir, ID), { recursive: true });
+          const { child, url } = await startHostProcess({
+            PORT: '0',
+            DATABASE_URL: db.url,
+            APPNEST_DATA_DIR: join(root, `data-${n}`),
+            APPNEST_PLUGINS_DIR: pluginsDir,
+            APPNEST_FRONTEND_PLUGINS_DIR: join(root, `fe-${n}`),
+            APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
+            APPNEST_JOB_SUPERVISE_SECONDS: '1',
+          });
+          const health = (await (await fetch(`${url}/api/health`)).json()) as { instance: string };
+          return { child, url, id: health.instance };
+        }),
+      )),
+    );
+    expect((await post(instances[0], `/api/admin/plugins/${ID}/enabled`, { enabled: true, acceptRisk: true })).body).toMatchObject({ state: 'active' });
+    await until(async () => (await Promise.all(instances.map((i) => fetch(`${i.url}/api/admin/plugins/${ID}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ state: string }>)))).every((p) => p.state === 'active'), 10_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => stopProcess(i.child, 'SIGKILL')));
+    await sql?.end();
+    await db?.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it(`completes each of ${JOBS} jobs exactly once, spread over the instances`, async () => {
+    const sent = await post(instances[1], `/api/plugins/${ID}/batch`, { queue: 'work', count: JOBS }, null);
+    expect(sent.body).toEqual({ sent: JOBS });
+
+    await until(async () => (await count('SELECT count(*)::int AS n FROM jobs_cluster_done')) === JOBS, 45_000);
+    await sleep(1000);
+    expect(await count(`SELECT count(*)::int AS n FROM jobs_cluster_attempts WHERE queue = 'work'`)).toBe(JOBS);
+    expect(await count('SELECT count(DISTINCT n)::int AS n FROM jobs_cluster_done')).toBe(JOBS);
+    expect(await count('SELECT count(DISTINCT instance)::int AS n FROM jobs_cluster_done')).toBe(3);
+  }, 60_000);
+
+  it('runs a job again on another instance when the instance running it is killed', async () => {
+    await post(instances[0], `/api/plugins/${ID}/batch`, { queue: 'hold', count: 1 }, null);
+    const first = await until(async () => (await sql.query(`SELECT job_id, instance FROM jobs_cluster_attempts WHERE queue = 'hold'`)).rows[0], 10_000);
+    const victim = instances.find((i) => i.id === first.instance)!;
+    await stopProcess(victim.child, 'SIGKILL');
+    const killedAt = Date.now();
+
+    const done = await until(async () => (await sql.query('SELECT instance FROM jobs_cluster_done WHERE job_id = $1', [first.job_id])).rows[0], 30_000);
+    // Heartbeat 10 s + supervise every 1 s + retry delay 1 s, plus polling.
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(done.instance).not.toBe(victim.id);
+    const attempts = await sql.query(`SELECT instance FROM jobs_cluster_attempts WHERE queue = 'hold' ORDER BY id`);
+    expect(attempts.rows.map((r) => r.instance)).toEqual([victim.id, done.instance]);
+  }, 50_000);
+});
