@@ -278,13 +278,11 @@ export class AppnestHost {
       const id = safeDecode(match[1]);
       const cell = this.activator.cells.get(id);
       if (cell) return cell.handle(req, res);
-      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ statusCode: 404, code: 'PLG_NOT_FOUND', message: `No active plugin '${id}' serves ${req.url}.`, pluginId: id }));
-      return;
+      return sendError(res, new PluginError('PLG_NOT_FOUND', `No active plugin '${id}' serves ${req.url}.`, { pluginId: id, hint: `Enable '${id}', or check the plugin id in the path.` }));
     }
     if (this.hostApp) return this.hostApp.handler(req, res);
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end(JSON.stringify({ statusCode: 503, code: 'PLG_INTERNAL', message: 'The host is starting; retry in a moment.' }));
+    res.setHeader('retry-after', '1');
+    sendError(res, new PluginError('PLG_HOST_STARTING', 'The host is starting; retry in a moment.'));
   }
 
   /** Runs state changes one at a time, in the order asked. */
@@ -521,6 +519,12 @@ export class AppnestHost {
       this.errors.detach();
     }
   }
+}
+
+/** An error answer of the front door, in the catalogue's one shape (the same as the error filter's). */
+function sendError(res: ServerResponse, error: PluginError): void {
+  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(error.toJSON()));
 }
 
 function safeDecode(segment: string): string {

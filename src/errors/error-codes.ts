@@ -74,6 +74,7 @@ export const ERROR_CODES = {
   PLG_JOB_SEND_FAILED: { status: 500, summary: 'A job could not be queued (database error, or send({ manager }) outside a transaction).' },
   PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
   PLG_JOB_NOT_FOUND: { status: 404, summary: 'No job with that id belongs to the plugin.' },
+  PLG_HOST_STARTING: { status: 503, summary: 'The host has not finished starting; retry in a moment.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

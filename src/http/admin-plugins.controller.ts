@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UploadedFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { readFile, rm } from 'node:fs/promises';
 import type { Request } from 'express';
@@ -7,7 +7,6 @@ import type { AppnestHost } from '../core/appnest-host';
 import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
-import { PluginErrorFilter } from './plugin-error.filter';
 import { StagingUploadStorage, type StoredUpload } from './staging-upload-storage';
 
 const MAX_ACTION_ID_LENGTH = 64;
@@ -18,7 +17,6 @@ function actorOf(req: Request): { actor: string; ip: string | null } {
 
 @Controller('api/admin')
 @UseGuards(AdminTokenGuard)
-@UseFilters(PluginErrorFilter)
 export class AdminPluginsController {
   constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AppnestHost } from '../core/appnest-host';
 import { PLUGIN_ID_PATTERN } from '../discovery/plugin-id';
@@ -9,7 +9,6 @@ import { decodeRequestPath, encodedPathAfter } from '../frontend/request-path';
 import { openInside } from '../frontend/safe-file';
 import { sendOpenedFile } from '../frontend/static-file';
 import { APPNEST_HOST } from './host-tokens';
-import { PluginErrorFilter } from './plugin-error.filter';
 
 const PREFIX = '/api/plugins/assets/';
 const HINT = "Only files listed in an active plugin's Vite manifest are served; enable the plugin and check the path against its manifest.";
@@ -24,7 +23,6 @@ function notFound(id: string | undefined, what: string): PluginError {
 
 /** `GET /api/plugins/assets/<id>/<path>`: the files an active plugin's manifest lists, and nothing else. */
 @Controller('api/plugins/assets')
-@UseFilters(PluginErrorFilter)
 export class AssetsController {
   constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
 

@@ -1,10 +1,8 @@
-import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import type { AppnestHost } from '../core/appnest-host';
 import { APPNEST_HOST } from './host-tokens';
-import { PluginErrorFilter } from './plugin-error.filter';
 
 @Controller('api')
-@UseFilters(PluginErrorFilter)
 export class PublicController {
   constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
 
