@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,7 @@ import { ArchiveStore } from '../cluster/archive-store';
 import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
 import { ClusterSync } from '../cluster/cluster-sync';
 import { TaskLeaseGate } from '../cluster/task-lease-gate';
+import { PluginMetrics } from '../telemetry/plugin-metrics';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -65,6 +67,8 @@ export class AppnestHost {
   readonly extensions = new ExtensionRegistry();
   /** Stray rejections and exceptions of plugin code, counted per plugin. */
   readonly errors: UnhandledErrors;
+  /** Prometheus series of the plugins and the host (GET /metrics). */
+  readonly metrics: PluginMetrics;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -91,6 +95,11 @@ export class AppnestHost {
   ) {
     this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
     this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
+    this.metrics = new PluginMetrics({
+      installed: () => this.runtimes.keys(),
+      activePlugins: () => this.activator.cells.size,
+      unhandledErrors: (id) => this.errors.viewOf(id, false).unhandledErrors,
+    });
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
@@ -125,6 +134,7 @@ export class AppnestHost {
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
         errors: this.errors,
+        tasks: this.metrics,
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -250,7 +260,10 @@ export class AppnestHost {
     if (match && match[1] !== 'assets') {
       const id = safeDecode(match[1]);
       const cell = this.activator.cells.get(id);
-      if (cell) return cell.handle(req, res);
+      if (cell) {
+        this.metrics.observeRequest(id, req, res);
+        return cell.handle(req, res);
+      }
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ statusCode: 404, code: 'PLG_NOT_FOUND', message: `No active plugin '${id}' serves ${req.url}.`, pluginId: id }));
       return;
@@ -304,6 +317,7 @@ export class AppnestHost {
   setEnabled(id: string, enabled: boolean, options: Actor & { acceptRisk?: boolean }) {
     return this.serialize(async () => {
       const action = enabled ? 'enable' : 'disable';
+      const began = performance.now();
       try {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
         if (enabled) this.activator.retry([id, ...targets]);
@@ -319,6 +333,7 @@ export class AppnestHost {
         const runtime = this.runtime(id);
         if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
+        this.metrics.operation(id, action, 'ok', (performance.now() - began) / 1000);
         for (const target of targets) {
           if (enabled && this.runtime(target).state === 'active') await this.activator.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
           if (!enabled) await this.activator.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
@@ -326,7 +341,9 @@ export class AppnestHost {
         return this.views.describe(runtime);
       } catch (err) {
         const error = toPluginError(err, 'PLG_INTERNAL', id, `could not be ${action}d`);
-        await this.audit.record({ ...options, action, pluginId: id, outcome: error.status < 500 ? 'refused' : 'failed', detail: { code: error.code } });
+        const outcome = error.status < 500 ? 'refused' : 'failed';
+        await this.audit.record({ ...options, action, pluginId: id, outcome, detail: { code: error.code } });
+        if (this.runtimes.has(id)) this.metrics.operation(id, action, outcome, (performance.now() - began) / 1000);
         throw error;
       }
     });

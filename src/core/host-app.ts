@@ -11,6 +11,7 @@ import { UPLOAD_DIR_LOCAL } from '../http/staging-upload-storage';
 import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
+import { MetricsController } from '../telemetry/metrics.controller';
 import type { RequestHandler } from './plugin-cell';
 
 @Global()
@@ -30,7 +31,7 @@ export async function startHostApp(host: object, logger: HostLogger, uploadDir: 
   const app = await NestFactory.create(
     {
       module: HostApiModule,
-      controllers: [PublicController, AdminPluginsController, AssetsController, SpaController],
+      controllers: [PublicController, AdminPluginsController, AssetsController, MetricsController, SpaController],
       providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
       exports: [APPNEST_HOST],
     },

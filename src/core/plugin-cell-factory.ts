@@ -25,6 +25,7 @@ import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
 import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
 import { withTimeout } from './timeout';
 import type { UnhandledErrors } from './unhandled-errors';
+import type { TaskObserver } from '../telemetry/task-observer';
 
 export interface CellContext {
   settings: SettingsSource;
@@ -40,6 +41,8 @@ export interface CellContext {
   exportsOf: ExportedProvidersResolver;
   /** Where stray errors of plugin code are attributed and counted. */
   errors: UnhandledErrors;
+  /** Told of every task run (metrics). */
+  tasks?: TaskObserver;
 }
 
 @Global()
@@ -102,7 +105,7 @@ function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, 
   const enter = ctx.errors.enter(pluginId);
   const logger = ctx.logger.child(`plugin:${pluginId}`);
   guardLifecycleHooks(instances, pluginId, ctx, activation);
-  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter);
+  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter, ctx.tasks);
   guardEventHandlers(instances, pluginId, logger, activation, enter);
 }
 

@@ -51,6 +51,7 @@ export class PluginViews {
       tasks: this.host.activator.cells.get(runtime.id)?.tasks() ?? [],
       entities: runtime.backend?.entities.map((e) => e.table) ?? [],
       migrations,
+      metrics: this.host.metrics.summary(runtime.id),
     };
   }
 
