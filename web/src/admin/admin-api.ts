@@ -43,6 +43,16 @@ export interface AdminPlugin {
   actions: PluginAction[];
   routes: { method: string; path: string }[];
   migrations?: { applied: unknown[]; pending: unknown[]; error?: string };
+  /** This instance's figures since it started (the full series are on GET /metrics). */
+  metrics?: PluginMetricsSummary;
+}
+
+export interface PluginMetricsSummary {
+  requests: number;
+  serverErrors: number;
+  meanRequestMs: number | null;
+  taskRuns: number;
+  taskFailures: number;
 }
 
 export const SECRET_MASK = '********';
