@@ -7,6 +7,7 @@ import { COMMANDS } from './cli/commands';
 import { AdminPluginsController } from './http/admin-plugins.controller';
 import { PublicController } from './http/public.controller';
 import { MetricsController } from './telemetry/metrics.controller';
+import { HealthController } from './health/health.controller';
 import { scaffoldPlugin } from './scaffold/plugin-scaffold';
 
 const ROOT = join(__dirname, '..');
@@ -91,7 +92,7 @@ describe('the docs', () => {
 
   it('document every endpoint of the admin and public controllers in http-api.md, with a curl example', () => {
     const doc = read('http-api.md');
-    for (const controller of [AdminPluginsController, PublicController, MetricsController]) {
+    for (const controller of [AdminPluginsController, PublicController, MetricsController, HealthController]) {
       const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, Function>)[name];

@@ -42,6 +42,7 @@ import { ClusterChannel, type ClusterChange } from '../cluster/cluster-channel';
 import { ClusterSync } from '../cluster/cluster-sync';
 import { TaskLeaseGate } from '../cluster/task-lease-gate';
 import { PluginMetrics } from '../telemetry/plugin-metrics';
+import { HostHealth } from '../health/host-health';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -69,6 +70,8 @@ export class AppnestHost {
   readonly errors: UnhandledErrors;
   /** Prometheus series of the plugins and the host (GET /metrics). */
   readonly metrics: PluginMetrics;
+  /** Plugin health checks, liveness and readiness (GET /api/health...). */
+  readonly healthChecks: HostHealth;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -165,6 +168,18 @@ export class AppnestHost {
         await this.activator.apply();
       },
     });
+    this.healthChecks = new HostHealth(
+      this.instanceId,
+      {
+        runtimes: () => this.runtimes.values(),
+        cell: (id) => this.activator.cells.get(id),
+        degraded: (id) => this.errors.viewOf(id, this.activator.cells.has(id)).degraded,
+        enter: (id) => this.errors.enter(id),
+        activeCount: () => this.activator.cells.size,
+      },
+      db.dataSource,
+      () => this.stopped,
+    );
     this.server = createServer((req, res) => this.route(req, res));
   }
 
@@ -300,7 +315,7 @@ export class AppnestHost {
   }
 
   health() {
-    return this.views.health();
+    return this.healthChecks.report();
   }
 
   frontendPlugins() {

@@ -12,6 +12,7 @@ import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
 import { MetricsController } from '../telemetry/metrics.controller';
+import { HealthController } from '../health/health.controller';
 import type { RequestHandler } from './plugin-cell';
 
 @Global()
@@ -31,7 +32,7 @@ export async function startHostApp(host: object, logger: HostLogger, uploadDir: 
   const app = await NestFactory.create(
     {
       module: HostApiModule,
-      controllers: [PublicController, AdminPluginsController, AssetsController, MetricsController, SpaController],
+      controllers: [HealthController, PublicController, AdminPluginsController, AssetsController, MetricsController, SpaController],
       providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
       exports: [APPNEST_HOST],
     },

@@ -60,11 +60,6 @@ export class PluginViews {
     return maskSecrets(runtime.discovered.descriptor.settings ?? [], this.host.readSettings(runtime.id));
   }
 
-  health() {
-    const plugins = [...this.host.runtimes.values()].map((r) => ({ id: r.id, state: r.state, ...(r.error ? { error: r.error.code } : {}) }));
-    return { status: 'ok', instance: this.host.instanceId, activePlugins: this.host.activator.cells.size, plugins };
-  }
-
   /** The SPA's list: active plugins with a valid frontend manifest, their entry and CSS. */
   frontends() {
     return listFrontends(this.host.runtimes.values());

@@ -17,6 +17,8 @@ export { Extension, EXTENSION_POINTS, type ExtensionPoints, type ExtensionPointS
 export { usePluginModule } from './plugin-module';
 /** Opts a scheduled method out of once-per-cluster runs. */
 export { PerInstance } from './per-instance.decorator';
+/** `@HealthCheck({ timeoutMs })` marks a provider method as the plugin's health check (GET /api/health). */
+export { HealthCheck, type HealthCheckResult, type HealthCheckOptions, type HealthStatus } from './health-check.decorator';
 /** The plugin.json types. */
 export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
 /** Types of `startTestHost` from `appnest/testing`. */
