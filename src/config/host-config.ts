@@ -23,6 +23,8 @@ export interface HostConfig {
   migrationChecksum?: 'warn' | 'strict';
   /** Refused admin authentications per address per minute before the address gets 429. */
   authFailuresPerMinute: number;
+  /** Start with every plugin stopped but listed, their enabled flags untouched (APPNEST_SAFE_MODE=1, `appnest start --safe`). */
+  safeMode?: boolean;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -30,6 +32,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative whole number, got '${value}'.`);
   return n;
+}
+
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new Error(`${name} must be 1 or 0 (true or false), got '${value}'.`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HostConfig {
@@ -59,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     authFailuresPerMinute: positiveInt(env.APPNEST_AUTH_FAILURES_PER_MINUTE, 20, 'APPNEST_AUTH_FAILURES_PER_MINUTE'),
     migrationChecksum,
+    safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
   };
 }

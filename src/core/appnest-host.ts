@@ -126,6 +126,7 @@ export class AppnestHost {
       logger: this.logger,
       drainTimeoutMs: config.drainTimeoutMs,
       quarantine: this.quarantine,
+      safeMode: config.safeMode === true,
       cellContext: {
         settings: this,
         hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
@@ -179,6 +180,7 @@ export class AppnestHost {
       },
       db.dataSource,
       () => this.stopped,
+      config.safeMode === true,
     );
     this.server = createServer((req, res) => this.route(req, res));
   }
@@ -200,6 +202,7 @@ export class AppnestHost {
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.applyQuarantine();
+      if (config.safeMode) host.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
       await host.activator.apply();
       host.hostApp = await startHostApp(host, host.logger.child('nest'), stagingDirOf(config.pluginsDir), () => host.errors.pluginOfCurrentCode());
       if (db.kind === 'postgres') {
@@ -346,7 +349,7 @@ export class AppnestHost {
         if (targets.length) await this.announce(action, id);
         const { started, stopped } = await this.activator.apply();
         const runtime = this.runtime(id);
-        if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
+        if (enabled && !this.config.safeMode && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
         this.metrics.operation(id, action, 'ok', (performance.now() - began) / 1000);
         for (const target of targets) {

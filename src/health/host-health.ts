@@ -9,6 +9,8 @@ export interface HostHealthReport {
   status: 'ok';
   instance: string;
   activePlugins: number;
+  /** No plugin starts (APPNEST_SAFE_MODE=1 or `appnest start --safe`). */
+  safeMode: boolean;
   plugins: PluginHealth[];
 }
 
@@ -24,10 +26,11 @@ export class HostHealth {
     private readonly plugins: PluginHealthSource & { activeCount(): number },
     private readonly dataSource: DataSource,
     private readonly stopping: () => boolean,
+    private readonly safeMode = false,
   ) {}
 
   async report(): Promise<HostHealthReport> {
-    return { status: 'ok', instance: this.instance, activePlugins: this.plugins.activeCount(), plugins: await checkPluginHealth(this.plugins) };
+    return { status: 'ok', instance: this.instance, activePlugins: this.plugins.activeCount(), safeMode: this.safeMode, plugins: await checkPluginHealth(this.plugins) };
   }
 
   /** Ready for traffic: started (this answers only after the boot's plugins started), not stopping, and the database answers. */

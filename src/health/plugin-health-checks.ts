@@ -42,7 +42,10 @@ export async function checkPluginHealth(source: PluginHealthSource): Promise<Plu
 async function ownHealth(runtime: PluginRuntime, source: PluginHealthSource): Promise<PluginHealth> {
   const base = { id: runtime.id, state: runtime.state, ...(runtime.error ? { error: runtime.error.code } : {}) };
   if (!runtime.record.enabled) return { ...base, status: 'disabled' };
-  if (runtime.state !== 'active') return { ...base, status: 'failed', reason: runtime.error?.message ?? `Plugin '${runtime.id}' is enabled but ${runtime.state}.` };
+  if (runtime.state !== 'active') {
+    const why = runtime.state === 'enabled' ? 'not started (the host runs in safe mode)' : runtime.state;
+    return { ...base, status: 'failed', reason: runtime.error?.message ?? `Plugin '${runtime.id}' is enabled but ${why}.` };
+  }
   const cell = source.cell(runtime.id);
   const checked = cell ? await runCheck(cell.app, cell.backend.modules, runtime.id, source.enter(runtime.id)) : { status: 'ok' as const };
   if (checked.status === 'ok' && source.degraded(runtime.id)) {
