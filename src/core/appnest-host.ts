@@ -43,6 +43,8 @@ import { ClusterSync } from '../cluster/cluster-sync';
 import { TaskLeaseGate } from '../cluster/task-lease-gate';
 import { PluginMetrics } from '../telemetry/plugin-metrics';
 import { HostHealth } from '../health/host-health';
+import { PluginLogBuffer } from '../telemetry/plugin-log-buffer';
+import type { LogLevel } from '../logging/host-logger';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -66,6 +68,8 @@ export class AppnestHost {
   readonly runtimes = new Map<string, PluginRuntime>();
   readonly activator: PluginActivator;
   readonly extensions = new ExtensionRegistry();
+  /** The last log lines of each plugin, and its live followers. */
+  readonly pluginLogs = new PluginLogBuffer();
   /** Stray rejections and exceptions of plugin code, counted per plugin. */
   readonly errors: UnhandledErrors;
   /** Prometheus series of the plugins and the host (GET /metrics). */
@@ -96,7 +100,7 @@ export class AppnestHost {
     readonly adminToken: string,
     private readonly options: HostStartOptions,
   ) {
-    this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
+    this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
     this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
     this.metrics = new PluginMetrics({
       installed: () => this.runtimes.keys(),
@@ -401,6 +405,8 @@ export class AppnestHost {
   uninstall(id: string, options: Actor & { purge?: boolean }) {
     return this.serialize(async () => {
       const result = await this.maintenance.uninstall(id, options);
+      this.pluginLogs.forget(id);
+      this.logger.levels.delete(`plugin:${id}`);
       await this.announce('uninstall', id);
       return result;
     });
@@ -453,6 +459,23 @@ export class AppnestHost {
     return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
   }
 
+  /** The plugin's log level from now on (`null`: the host's again); not stored, a restart forgets it. */
+  setLogLevel(id: string, level: unknown): { id: string; logLevel: LogLevel } {
+    this.runtime(id);
+    if (level !== null && !LOG_LEVELS.includes(level as LogLevel)) {
+      throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, { pluginId: id, hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`, details: { field: 'level' } });
+    }
+    const tag = `plugin:${id}`;
+    if (level === null) this.logger.levels.delete(tag);
+    else this.logger.levels.set(tag, level as LogLevel);
+    this.logger.info(`Plugin '${id}': log level ${level === null ? `${this.config.logLevel} (the host's)` : (level as LogLevel)}`);
+    return { id, logLevel: this.logLevelOf(id) };
+  }
+
+  logLevelOf(id: string): LogLevel {
+    return this.logger.levels.get(`plugin:${id}`) ?? this.config.logLevel;
+  }
+
   saveSettings(id: string, settings: unknown, actor: Actor) {
     return this.serialize(async () => {
       await this.operations.saveSettings(id, settings, actor);
@@ -486,6 +509,7 @@ export class AppnestHost {
     clearTimeout(this.resyncTimer);
     await this.channel?.stop();
     await this.queue.catch(() => undefined);
+    this.pluginLogs.close();
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await closed;
@@ -501,6 +525,8 @@ export class AppnestHost {
     }
   }
 }
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 function safeDecode(segment: string): string {
   try {

@@ -13,6 +13,7 @@ import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
 import { MetricsController } from '../telemetry/metrics.controller';
 import { HealthController } from '../health/health.controller';
+import { PluginLogsController } from '../telemetry/plugin-logs.controller';
 import type { RequestHandler } from './plugin-cell';
 
 @Global()
@@ -32,7 +33,7 @@ export async function startHostApp(host: object, logger: HostLogger, uploadDir: 
   const app = await NestFactory.create(
     {
       module: HostApiModule,
-      controllers: [HealthController, PublicController, AdminPluginsController, AssetsController, MetricsController, SpaController],
+      controllers: [HealthController, PublicController, AdminPluginsController, AssetsController, MetricsController, PluginLogsController, SpaController],
       providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
       exports: [APPNEST_HOST],
     },

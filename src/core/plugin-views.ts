@@ -4,6 +4,9 @@ import { maskSecrets } from '../settings/setting-secrets';
 import type { AppnestHost } from './appnest-host';
 import type { PluginRuntime } from './plugin-runtime';
 
+/** How many of a plugin's last log lines its description carries (GET .../logs has them all). */
+const RECENT_LOG_LINES = 20;
+
 /** What the admin API, the CLI and the health check show of the plugins. */
 export class PluginViews {
   constructor(
@@ -52,6 +55,7 @@ export class PluginViews {
       entities: runtime.backend?.entities.map((e) => e.table) ?? [],
       migrations,
       metrics: this.host.metrics.summary(runtime.id),
+      logs: { level: this.host.logLevelOf(runtime.id), lines: this.host.pluginLogs.last(runtime.id, RECENT_LOG_LINES) },
     };
   }
 

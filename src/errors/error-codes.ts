@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
   PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: the host stopped while it was starting, or it was disabled offline.' },
   PLG_REQUEST_TOO_LARGE: { status: 413, summary: 'A request body is bigger than the host accepts for that route.' },
+  PLG_HOST_NOT_RUNNING: { status: 503, summary: 'A CLI command that only a running host can answer (its logs) found none.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
