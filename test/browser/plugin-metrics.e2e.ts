@@ -9,14 +9,14 @@ import { openPage, pluginCard, signIn } from './spa-page';
 const describeBrowser = browserTestsUnavailable() ? describe.skip : describeDb;
 const ARTIFACTS = join(REPO, '.tmp', 'browser-artifacts');
 
-describeBrowser('the admin page in Chromium: a plugin’s metrics on its card', () => {
+describeBrowser('the admin page in Chromium: a plugin’s metrics and logs on its card', () => {
   let sandbox: TestSandbox;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    sandbox = await TestSandbox.create(['metered']);
+    sandbox = await TestSandbox.create(['metered', 'logs']);
     await sandbox.start();
-    expect((await sandbox.enable('metered')).status).toBe(200);
+    for (const id of ['metered', 'logs']) expect((await sandbox.enable(id)).status).toBe(200);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -38,6 +38,22 @@ describeBrowser('the admin page in Chromium: a plugin’s metrics on its card', 
     expect(Number(await figure('task-failures'))).toBeGreaterThanOrEqual(1);
     mkdirSync(ARTIFACTS, { recursive: true });
     await pluginCard(page, 'Metered').screenshot({ path: join(ARTIFACTS, 'plugin-metrics.png') });
+    expect(page.errors).toEqual([]);
+  });
+
+  it('shows the last log lines and changes the log level live', async () => {
+    expect((await sandbox.request('GET', '/api/plugins/logs/hello')).status).toBe(200);
+    const page = await openPage(browser, `${sandbox.host!.url}/admin`);
+    await signIn(page);
+    const card = pluginCard(page, 'Logs');
+    await card.getByText(/^Last log lines/).click();
+    expect(await card.getByLabel('Log lines of Logs').textContent()).toContain('[plugin:logs] LogsController: said hello');
+    await card.getByLabel('Log level of Logs').selectOption('debug');
+    await page.getByRole('status').filter({ hasText: "Plugin 'Logs' logs at debug now." }).waitFor();
+    expect((await sandbox.request('GET', '/api/admin/plugins/logs/logs')).body.logLevel).toBe('debug');
+    await page.waitForFunction("document.querySelector('[aria-label=\"Log level of Logs\"]')?.value === 'debug'");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await card.screenshot({ path: join(ARTIFACTS, 'plugin-logs.png') });
     expect(page.errors).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ export interface AdminPlugin {
   migrations?: { applied: unknown[]; pending: unknown[]; error?: string };
   /** This instance's figures since it started (the full series are on GET /metrics). */
   metrics?: PluginMetricsSummary;
+  /** Its level and last log lines on this instance. */
+  logs?: { level: string; lines: string[] };
 }
 
 export interface PluginMetricsSummary {
