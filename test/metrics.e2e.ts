@@ -87,3 +87,20 @@ describeDb('metrics', () => {
     expect(sample(text, 'appnest_active_plugins')).toBe(1);
   });
 });
+
+describeDb('metrics turned off', () => {
+  it('counts no plugin request with APPNEST_METRICS=0, and still serves the host series', async () => {
+    const sandbox = await TestSandbox.create(['echo']);
+    try {
+      await sandbox.start({ metrics: false });
+      expect((await sandbox.enable('echo')).status).toBe(200);
+      expect((await sandbox.request('GET', '/api/plugins/echo/say/a')).status).toBe(200);
+      const text = (await sandbox.request<string>('GET', '/metrics')).body;
+      expect(sample(text, 'appnest_plugin_requests_total', { plugin: 'echo' })).toBeUndefined();
+      expect(sample(text, 'appnest_active_plugins')).toBe(1);
+      expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body.metrics).toMatchObject({ requests: 0 });
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+});

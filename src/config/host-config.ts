@@ -25,6 +25,8 @@ export interface HostConfig {
   authFailuresPerMinute: number;
   /** Start with every plugin stopped but listed, their enabled flags untouched (APPNEST_SAFE_MODE=1, `appnest start --safe`). */
   safeMode?: boolean;
+  /** Count plugin requests and task runs for GET /metrics (default true; APPNEST_METRICS=0 turns it off). */
+  metrics?: boolean;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -68,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     authFailuresPerMinute: positiveInt(env.APPNEST_AUTH_FAILURES_PER_MINUTE, 20, 'APPNEST_AUTH_FAILURES_PER_MINUTE'),
     migrationChecksum,
     safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
+    metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
   };
 }

@@ -142,7 +142,7 @@ export class AppnestHost {
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
         errors: this.errors,
-        tasks: this.metrics,
+        tasks: config.metrics === false ? undefined : this.metrics,
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -283,7 +283,7 @@ export class AppnestHost {
       const id = safeDecode(match[1]);
       const cell = this.activator.cells.get(id);
       if (cell) {
-        this.metrics.observeRequest(id, req, res);
+        if (this.config.metrics !== false) this.metrics.observeRequest(id, req, res);
         return cell.handle(req, res);
       }
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
