@@ -90,4 +90,4 @@ async function measureAssets(appnest, staticApp, plugin, opts, log) {
   return { available: true, bytes: Buffer.byteLength(probe.body), ...summary };
 }
 
-module.exports = { measureLoad };
+module.exports = { measureLoad, alternate };

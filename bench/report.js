@@ -22,6 +22,7 @@ const TARGETS = {
   failed: { text: '0', ok: (r) => r.appnestValue === 0 },
   growth: { text: '≤ 30 MB', ok: (r) => r.appnestValue <= 30 },
   jobs: { text: '≥ 1000/s', ok: (r) => r.appnestValue >= 1000 },
+  metricsCost: { text: 'ratio ≥ 0.97', ok: (r) => r.ratio >= 0.97 },
 };
 
 /** `paired`: [appnest samples, static samples] taken run by run; the ratio is then the median of their ratios. */
@@ -70,6 +71,13 @@ function rowsFor(db, r, targetN) {
     rows.push(row(db, `jobs/s end to end, ${j.jobs} jobs, sendMany by 100`, '-', j.batchedJobsPerSecond, null, rps, db === 'postgres' ? 'jobs' : undefined));
     rows.push(row(db, 'job send → handler start, median', '-', j.latencyMedianMs, null, ms));
     rows.push(row(db, 'job send → handler start, p95', '-', j.latencyP95Ms, null, ms));
+  }
+  if (r.metricsCost) {
+    // Both columns are appnest here: metrics on (the default) against APPNEST_METRICS=0.
+    const m = r.metricsCost;
+    const s = (side, key) => m[side].samples.map((x) => x[key]);
+    rows.push(withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }));
+    rows.push(row(db, 'CPU per request, /ping, metrics on vs off', m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]));
   }
   for (const [n, lc] of Object.entries(r.lifecycle)) {
     rows.push(row(db, 'enable latency (admin POST)', +n, lc.enableMs, null, ms, 'toggle'));

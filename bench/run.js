@@ -12,6 +12,7 @@ const { measureDependencies } = require('./dependency-phase');
 const { measureJobs } = require('./jobs-phase');
 const { measureLifecycle } = require('./lifecycle-phase');
 const { measureLoad } = require('./load-phase');
+const { measureMetricsCost } = require('./metrics-phase');
 const { parseOptions } = require('./options');
 const { killAll } = require('./processes');
 const { buildRows, formatTable, jsonRows } = require('./report');
@@ -43,6 +44,7 @@ async function runScenario(ctx, db, n, opts) {
     const result = { loadAverageAtStart: os.loadavg()[0], setup: await firstBoot(sc, log) };
     result.boots = await measureBoots(sc, opts.runs, log);
     if (n === opts.loadN) result.load = await measureLoad(sc, opts, log);
+    if (n === opts.loadN) result.metricsCost = await measureMetricsCost(sc, opts, log);
     if (opts.lifecycleNs.includes(n)) result.lifecycle = await measureLifecycle(sc, opts, log);
     result.loadAverageAtEnd = os.loadavg()[0];
     return result;
@@ -78,6 +80,7 @@ async function main() {
       results[db].setup[n] = { ...r.setup, loadAverageAtStart: r.loadAverageAtStart, loadAverageAtEnd: r.loadAverageAtEnd };
       results[db].boots[n] = r.boots;
       if (r.load) results[db].load = r.load;
+      if (r.metricsCost) results[db].metricsCost = r.metricsCost;
       if (r.lifecycle) results[db].lifecycle[n] = r.lifecycle;
     }
     log(`${db}, a plugin with npm dependencies against the greeter`);

@@ -35,12 +35,12 @@ function staticEnv(sc, port) {
  * Starts a server and waits until `probePath` answers 200. Returns the running server with its
  * base url, boot time (spawn to first 200, ms) and resident memory right after.
  */
-async function boot(side, sc, probePath, { nodeArgs = [] } = {}) {
+async function boot(side, sc, probePath, { nodeArgs = [], env = {} } = {}) {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const server =
     side === 'appnest'
-      ? startNode([...extraNodeArgs('BENCH_HOST_NODE_ARGS'), ...nodeArgs, sc.host.entry], { env: appnestEnv(sc, port), cwd: sc.dir, name: 'appnest host' })
+      ? startNode([...extraNodeArgs('BENCH_HOST_NODE_ARGS'), ...nodeArgs, sc.host.entry], { env: { ...appnestEnv(sc, port), ...env }, cwd: sc.dir, name: 'appnest host' })
       : startNode([sc.staticApp.entry], { env: staticEnv(sc, port), cwd: sc.dir, name: 'static app' });
   server.url = `http://127.0.0.1:${port}`;
   try {

@@ -6,6 +6,9 @@ import { RequestMethod } from '@nestjs/common';
 import { COMMANDS } from './cli/commands';
 import { AdminPluginsController } from './http/admin-plugins.controller';
 import { PublicController } from './http/public.controller';
+import { MetricsController } from './http/metrics.controller';
+import { HealthController } from './http/health.controller';
+import { PluginLogsController } from './http/plugin-logs.controller';
 import { scaffoldPlugin } from './scaffold/plugin-scaffold';
 
 const ROOT = join(__dirname, '..');
@@ -90,7 +93,7 @@ describe('the docs', () => {
 
   it('document every endpoint of the admin and public controllers in http-api.md, with a curl example', () => {
     const doc = read('http-api.md');
-    for (const controller of [AdminPluginsController, PublicController]) {
+    for (const controller of [AdminPluginsController, PublicController, MetricsController, HealthController, PluginLogsController]) {
       const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, Function>)[name];

@@ -99,7 +99,7 @@ describeDb('foundation: discovery, loading and isolation', () => {
     expect((await sandbox.request('GET', '/api/plugins/layout-a/info')).body).toEqual({ plugin: 'layout-a' });
     const health = await sandbox.request('GET', '/api/health', undefined, null);
     expect(health.status).toBe(200);
-    expect(health.body.plugins).toContainEqual({ id: 'hangs', state: 'failed', error: 'PLG_START_TIMEOUT' });
+    expect(health.body.plugins).toContainEqual({ id: 'hangs', state: 'failed', error: 'PLG_START_TIMEOUT', status: 'failed', reason: expect.stringContaining("'hangs'") });
   });
 
   it('answers 401 without the admin token and 404 for an unknown plugin', async () => {

@@ -27,6 +27,10 @@ export interface HostConfig {
   migrationChecksum?: 'warn' | 'strict';
   /** Refused admin authentications per address per minute before the address gets 429. */
   authFailuresPerMinute: number;
+  /** Start with every plugin stopped but listed, their enabled flags untouched (APPNEST_SAFE_MODE=1, `appnest start --safe`). */
+  safeMode?: boolean;
+  /** Count plugin requests and task runs for GET /metrics (default true; APPNEST_METRICS=0 turns it off). */
+  metrics?: boolean;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -34,6 +38,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative whole number, got '${value}'.`);
   return n;
+}
+
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new Error(`${name} must be 1 or 0 (true or false), got '${value}'.`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HostConfig {
@@ -65,5 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     authFailuresPerMinute: positiveInt(env.APPNEST_AUTH_FAILURES_PER_MINUTE, 20, 'APPNEST_AUTH_FAILURES_PER_MINUTE'),
     migrationChecksum,
+    safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
+    metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
   };
 }

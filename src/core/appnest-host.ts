@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +37,10 @@ import { UnhandledErrors } from './unhandled-errors';
 import type { ChangeChannel, ClusterChange, ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
 import { JobBroker } from '../jobs/job-broker';
 import { JobInspector } from '../jobs/job-inspector';
+import { PluginMetrics } from './telemetry/plugin-metrics';
+import { HostHealth } from './health/host-health';
+import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
+import type { LogLevel } from '../logging/host-logger';
 
 export type { Actor } from './plugin-maintenance';
 
@@ -62,8 +67,14 @@ export class AppnestHost {
   readonly runtimes = new Map<string, PluginRuntime>();
   readonly activator: PluginActivator;
   readonly extensions = new ExtensionRegistry();
+  /** The last log lines of each plugin, and its live followers. */
+  readonly pluginLogs = new PluginLogBuffer();
   /** Stray rejections and exceptions of plugin code, counted per plugin. */
   readonly errors: UnhandledErrors;
+  /** Prometheus series of the plugins and the host (GET /metrics). */
+  readonly metrics: PluginMetrics;
+  /** Plugin health checks, liveness and readiness (GET /api/health...). */
+  readonly healthChecks: HostHealth;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -91,8 +102,13 @@ export class AppnestHost {
     readonly adminToken: string,
     private readonly options: HostStartOptions,
   ) {
-    this.logger = new HostLogger(config.logLevel, 'appnest', options.logSink);
+    this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
     this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
+    this.metrics = new PluginMetrics({
+      installed: () => this.runtimes.keys(),
+      activePlugins: () => this.activator.cells.size,
+      unhandledErrors: (id) => this.errors.viewOf(id, false).unhandledErrors,
+    });
     this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
@@ -133,6 +149,7 @@ export class AppnestHost {
       logger: this.logger,
       drainTimeoutMs: config.drainTimeoutMs,
       quarantine: this.quarantine,
+      safeMode: config.safeMode === true,
       cellContext: {
         settings: this,
         hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
@@ -145,6 +162,7 @@ export class AppnestHost {
         emit: (event, payload) => this.activator.emit(event, payload),
         exportsOf: (id) => this.activator.exportsOf(id),
         errors: this.errors,
+        tasks: config.metrics === false ? undefined : this.metrics,
       },
     });
     this.maintenance = new PluginMaintenance({
@@ -176,6 +194,19 @@ export class AppnestHost {
         await this.activator.apply();
       },
     });
+    this.healthChecks = new HostHealth(
+      this.instanceId,
+      {
+        runtimes: () => this.runtimes.values(),
+        cell: (id) => this.activator.cells.get(id),
+        degraded: (id) => this.errors.viewOf(id, this.activator.cells.has(id)).degraded,
+        enter: (id) => this.errors.enter(id),
+        activeCount: () => this.activator.cells.size,
+      },
+      db.dataSource,
+      () => this.stopped,
+      config.safeMode === true,
+    );
     this.server = createServer((req, res) => this.route(req, res));
   }
 
@@ -196,6 +227,7 @@ export class AppnestHost {
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
       await host.applyQuarantine();
+      if (config.safeMode) host.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
       await host.activator.apply();
       host.hostApp = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
       if (db.kind === 'postgres') {
@@ -277,7 +309,10 @@ export class AppnestHost {
     if (match && match[1] !== 'assets') {
       const id = safeDecode(match[1]);
       const cell = this.activator.cells.get(id);
-      if (cell) return cell.handle(req, res);
+      if (cell) {
+        if (this.config.metrics !== false) this.metrics.observeRequest(id, req, res);
+        return cell.handle(req, res);
+      }
       return sendError(res, new PluginError('PLG_NOT_FOUND', `No active plugin '${id}' serves ${req.url}.`, { pluginId: id, hint: `Enable '${id}', or check the plugin id in the path.` }));
     }
     if (this.hostApp) return this.hostApp.handler(req, res);
@@ -312,7 +347,7 @@ export class AppnestHost {
   }
 
   health() {
-    return this.views.health();
+    return this.healthChecks.report();
   }
 
   frontendPlugins() {
@@ -329,6 +364,7 @@ export class AppnestHost {
   setEnabled(id: string, enabled: boolean, options: Actor & { acceptRisk?: boolean }) {
     return this.serialize(async () => {
       const action = enabled ? 'enable' : 'disable';
+      const began = performance.now();
       try {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
         if (enabled) this.activator.retry([id, ...targets]);
@@ -342,8 +378,9 @@ export class AppnestHost {
         if (targets.length) await this.announce(action, id);
         const { started, stopped } = await this.activator.apply();
         const runtime = this.runtime(id);
-        if (enabled && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
+        if (enabled && !this.config.safeMode && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
+        this.metrics.operation(id, action, 'ok', (performance.now() - began) / 1000);
         for (const target of targets) {
           if (enabled && this.runtime(target).state === 'active') await this.activator.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
           if (!enabled) await this.activator.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
@@ -351,7 +388,9 @@ export class AppnestHost {
         return this.views.describe(runtime);
       } catch (err) {
         const error = toPluginError(err, 'PLG_INTERNAL', id, `could not be ${action}d`);
-        await this.audit.record({ ...options, action, pluginId: id, outcome: error.status < 500 ? 'refused' : 'failed', detail: { code: error.code } });
+        const outcome = error.status < 500 ? 'refused' : 'failed';
+        await this.audit.record({ ...options, action, pluginId: id, outcome, detail: { code: error.code } });
+        if (this.runtimes.has(id)) this.metrics.operation(id, action, outcome, (performance.now() - began) / 1000);
         throw error;
       }
     });
@@ -391,6 +430,8 @@ export class AppnestHost {
   uninstall(id: string, options: Actor & { purge?: boolean }) {
     return this.serialize(async () => {
       const result = await this.maintenance.uninstall(id, options);
+      this.pluginLogs.forget(id);
+      this.logger.levels.delete(`plugin:${id}`);
       await this.announce('uninstall', id);
       return result;
     });
@@ -441,6 +482,23 @@ export class AppnestHost {
       return done;
     });
     return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
+  }
+
+  /** The plugin's log level from now on (`null`: the host's again); not stored, a restart forgets it. */
+  setLogLevel(id: string, level: unknown): { id: string; logLevel: LogLevel } {
+    this.runtime(id);
+    if (level !== null && !LOG_LEVELS.includes(level as LogLevel)) {
+      throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, { pluginId: id, hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`, details: { field: 'level' } });
+    }
+    const tag = `plugin:${id}`;
+    if (level === null) this.logger.levels.delete(tag);
+    else this.logger.levels.set(tag, level as LogLevel);
+    this.logger.info(`Plugin '${id}': log level ${level === null ? `${this.config.logLevel} (the host's)` : (level as LogLevel)}`);
+    return { id, logLevel: this.logLevelOf(id) };
+  }
+
+  logLevelOf(id: string): LogLevel {
+    return this.logger.levels.get(`plugin:${id}`) ?? this.config.logLevel;
   }
 
   saveSettings(id: string, settings: unknown, actor: Actor) {
@@ -504,6 +562,7 @@ export class AppnestHost {
     clearTimeout(this.resyncTimer);
     await this.channel?.stop();
     await this.queue.catch(() => undefined);
+    this.pluginLogs.close();
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await closed;
@@ -526,6 +585,7 @@ function sendError(res: ServerResponse, error: PluginError): void {
   res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(error.toJSON()));
 }
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 function safeDecode(segment: string): string {
   try {

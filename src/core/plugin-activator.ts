@@ -42,6 +42,8 @@ export class PluginActivator {
       cellContext: CellContext;
       drainTimeoutMs: number;
       quarantine: PluginQuarantine;
+      /** Safe mode: no plugin starts; an enabled one stays `enabled`. */
+      safeMode?: boolean;
     },
   ) {}
 
@@ -67,7 +69,7 @@ export class PluginActivator {
     }
     const result: ActivationResult = { started: [], stopped: [] };
     for (;;) {
-      const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) }));
+      const inputs = this.resolverInputs().map((p) => ({ ...p, enabled: p.enabled && !failures.has(p.id) && !this.deps.safeMode }));
       const { order, refused } = resolvePlugins(inputs, HOST_API_VERSION);
       result.started.push(...(await this.replaceChanged(order)));
       result.stopped.push(...(await this.stopStale(order)));
@@ -280,6 +282,7 @@ export class PluginActivator {
         [state, error] = [runtime.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(runtime.id)];
         runtime.startFailure = undefined;
       }
+      else if (this.deps.safeMode) state = 'enabled';
       else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
       else if (refused.has(runtime.id)) {
         error = refused.get(runtime.id)!;

@@ -27,6 +27,7 @@ import { withTimeout } from './timeout';
 import type { UnhandledErrors } from './unhandled-errors';
 import type { JobBroker } from '../jobs/job-broker';
 import { JobQueue } from '../jobs/job-queue';
+import type { TaskObserver } from './telemetry/task-observer';
 
 export interface CellContext {
   settings: SettingsSource;
@@ -43,6 +44,8 @@ export interface CellContext {
   exportsOf: ExportedProvidersResolver;
   /** Where stray errors of plugin code are attributed and counted. */
   errors: UnhandledErrors;
+  /** Told of every task run (metrics). */
+  tasks?: TaskObserver;
 }
 
 @Global()
@@ -106,7 +109,7 @@ function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, 
   const enter = ctx.errors.enter(pluginId);
   const logger = ctx.logger.child(`plugin:${pluginId}`);
   guardLifecycleHooks(instances, pluginId, ctx, activation);
-  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter);
+  guardScheduledTasks(instances, pluginId, ctx.taskGate, logger, activation, enter, ctx.tasks);
   guardEventHandlers(instances, pluginId, logger, activation, enter);
 }
 

@@ -4,6 +4,9 @@ import { maskSecrets } from '../settings/setting-secrets';
 import type { AppnestHost } from './appnest-host';
 import type { PluginRuntime } from './plugin-runtime';
 
+/** How many of a plugin's last log lines its description carries (GET .../logs has them all). */
+const RECENT_LOG_LINES = 20;
+
 /** What the admin API, the CLI and the health check show of the plugins. */
 export class PluginViews {
   constructor(
@@ -51,17 +54,14 @@ export class PluginViews {
       tasks: this.host.activator.cells.get(runtime.id)?.tasks() ?? [],
       entities: runtime.backend?.entities.map((e) => e.table) ?? [],
       migrations,
+      metrics: this.host.metrics.summary(runtime.id),
+      logs: { level: this.host.logLevelOf(runtime.id), lines: this.host.pluginLogs.last(runtime.id, RECENT_LOG_LINES) },
     };
   }
 
   private maskedSettings(runtime: PluginRuntime): Record<string, unknown> {
     if (!runtime.discovered) return {};
     return maskSecrets(runtime.discovered.descriptor.settings ?? [], this.host.readSettings(runtime.id));
-  }
-
-  health() {
-    const plugins = [...this.host.runtimes.values()].map((r) => ({ id: r.id, state: r.state, ...(r.error ? { error: r.error.code } : {}) }));
-    return { status: 'ok', instance: this.host.instanceId, activePlugins: this.host.activator.cells.size, plugins };
   }
 
   /** The SPA's list: active plugins with a valid frontend manifest, their entry and CSS. */

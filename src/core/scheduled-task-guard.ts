@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../logging/host-logger';
 import { isPerInstance } from '../sdk/per-instance.decorator';
+import type { TaskObserver } from './telemetry/task-observer';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';
@@ -42,6 +44,7 @@ export function guardScheduledTasks(
   logger: HostLogger,
   activation: Activation = { stopped: false },
   enter: EnterScope = OUTSIDE_PLUGINS,
+  observer?: TaskObserver,
 ): ScheduledTask[] {
   const tasks: ScheduledTask[] = [];
   for (const instance of instances as Record<string, unknown>[]) {
@@ -59,10 +62,14 @@ export function guardScheduledTasks(
         periodMs: interval?.timeout,
       };
       const wrapper = async (...args: unknown[]) => {
+        let began: number | undefined;
         try {
           if (activation.stopped || (!task.perInstance && !(await gate.acquire(task)))) return;
+          began = performance.now();
           await enter(() => (original as Function).apply(instance, args));
+          observer?.taskRan(pluginId, given, (performance.now() - began) / 1000, false);
         } catch (err) {
+          if (began !== undefined) observer?.taskRan(pluginId, given, (performance.now() - began) / 1000, true);
           logger.error(`Task '${task.name}' failed: ${(err as Error)?.message ?? err}`);
         }
       };

@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
   PLG_JOB_NOT_FOUND: { status: 404, summary: 'No job with that id belongs to the plugin.' },
   PLG_HOST_STARTING: { status: 503, summary: 'The host has not finished starting; retry in a moment.' },
+  PLG_HOST_NOT_RUNNING: { status: 503, summary: 'A CLI command that only a running host can answer (its logs) found none.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,9 @@ import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
 import type { FrontDoor } from '../core/host-adapters';
 import type { RequestHandler } from '../core/plugin-cell';
+import { MetricsController } from '../http/metrics.controller';
+import { HealthController } from '../http/health.controller';
+import { PluginLogsController } from '../http/plugin-logs.controller';
 
 @Global()
 @Module({})
@@ -31,7 +34,7 @@ export async function startHostApp(host: unknown, { logger, uploadDir, pluginOf 
   const app = await NestFactory.create(
     {
       module: HostApiModule,
-      controllers: [PublicController, AdminPluginsController, AssetsController, SpaController],
+      controllers: [HealthController, PublicController, AdminPluginsController, AssetsController, MetricsController, PluginLogsController, SpaController],
       providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
       exports: [APPNEST_HOST],
     },

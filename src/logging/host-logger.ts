@@ -9,14 +9,16 @@ export class HostLogger {
     private readonly level: LogLevel = 'info',
     private readonly context = 'appnest',
     private readonly sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    /** Levels set live for one context (`plugin:<id>`), shared by every child. */
+    readonly levels: Map<string, LogLevel> = new Map(),
   ) {}
 
   child(context: string): HostLogger {
-    return new HostLogger(this.level, context, this.sink);
+    return new HostLogger(this.level, context, this.sink, this.levels);
   }
 
-  enabled(level: LogLevel): boolean {
-    return RANK[level] <= RANK[this.level];
+  enabled(level: LogLevel, context = this.context): boolean {
+    return RANK[level] <= RANK[this.levels.get(context) ?? this.level];
   }
 
   log(level: LogLevel, message: string): void {
@@ -48,10 +50,11 @@ export class HostLogger {
     const write = (nestLevel: keyof typeof NEST_LEVELS, message: unknown, context?: unknown): void => {
       if (context === 'ExceptionHandler') return;
       const name = typeof context === 'string' && context ? context : undefined;
-      if (!this.enabled(nestLevel === 'log' ? 'info' : NEST_LEVELS[nestLevel])) return;
+      // Without a level set live, skip finding the plugin (a stack walk outside its scope) for a line nobody shows.
+      if (this.levels.size === 0 && !this.enabled(nestLevel === 'log' ? 'info' : NEST_LEVELS[nestLevel])) return;
       const pluginId = name !== undefined && NEST_CHATTER.has(name) ? undefined : pluginOf();
       const level: LogLevel = nestLevel === 'log' && pluginId !== undefined ? 'info' : NEST_LEVELS[nestLevel];
-      if (!this.enabled(level)) return;
+      if (!this.enabled(level, pluginId === undefined ? (name ?? this.context) : `plugin:${pluginId}`)) return;
       const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
       if (pluginId === undefined) return (name ? this.child(name) : this).log(level, text);
       const tag = `plugin:${pluginId}`;

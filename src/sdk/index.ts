@@ -17,6 +17,8 @@ export { Extension, EXTENSION_POINTS, type ExtensionPoints, type ExtensionPointS
 export { usePluginModule } from './plugin-module';
 /** Opts a scheduled method out of once-per-cluster runs. */
 export { PerInstance } from './per-instance.decorator';
+/** `@HealthCheck({ timeoutMs })` marks a provider method as the plugin's health check (GET /api/health). */
+export { HealthCheck, type HealthCheckResult, type HealthCheckOptions, type HealthStatus } from './health-check.decorator';
 /** The plugin.json types. */
 export type { PluginDescriptor, SettingDescriptor, SettingType, ActionDescriptor, SettingOption } from '../discovery/plugin-descriptor';
 /** Background jobs: `@JobHandler('<queue>')` on a provider method, and the injectable `JobQueue` to send them (also inside a TypeORM transaction). */

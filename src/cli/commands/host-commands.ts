@@ -36,12 +36,14 @@ function refuseInsidePlugin(ctx: CommandContext): void {
 
 export const HOST_COMMANDS: Record<string, Command> = {
   start: {
-    usage: 'start',
+    usage: 'start [--safe]',
     summary: 'run the host (HTTP API, admin, plugins) until Ctrl+C, as npm start does',
+    options: [['--safe', 'safe mode: start no plugin, list them all with their enabled flags kept (as APPNEST_SAFE_MODE=1)']],
     arity: [0, 0],
     run: async (ctx) => {
       refuseInsidePlugin(ctx);
-      return runUntilSignal(await hostModule().startHost(ctx.config));
+      const safeMode = ctx.config.safeMode === true || ctx.args.flags.safe === true;
+      return runUntilSignal(await hostModule().startHost({ ...ctx.config, safeMode }));
     },
   },
   dev: {

@@ -5,12 +5,14 @@ import { HOST_COMMANDS } from './host-commands';
 import { JOB_COMMANDS } from './job-commands';
 import { MIGRATION_COMMANDS } from './migration-commands';
 import { PLUGIN_COMMANDS } from './plugin-commands';
+import { LOG_COMMANDS } from './log-commands';
 
 /** Every command, in the order --help lists them. */
 export const COMMANDS: Record<string, Command> = {
   ...HOST_COMMANDS,
   ...AUTHORING_COMMANDS,
   ...PLUGIN_COMMANDS,
+  ...LOG_COMMANDS,
   ...MIGRATION_COMMANDS,
   ...JOB_COMMANDS,
 };

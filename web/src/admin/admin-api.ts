@@ -43,6 +43,18 @@ export interface AdminPlugin {
   actions: PluginAction[];
   routes: { method: string; path: string }[];
   migrations?: { applied: unknown[]; pending: unknown[]; error?: string };
+  /** This instance's figures since it started (the full series are on GET /metrics). */
+  metrics?: PluginMetricsSummary;
+  /** Its level and last log lines on this instance. */
+  logs?: { level: string; lines: string[] };
+}
+
+export interface PluginMetricsSummary {
+  requests: number;
+  serverErrors: number;
+  meanRequestMs: number | null;
+  taskRuns: number;
+  taskFailures: number;
 }
 
 export const SECRET_MASK = '********';

@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TaskObserver } from './task-observer';
+
+/** What a plugin's card and the admin API show of its metrics (since the host started). */
+export interface PluginMetricsSummary {
+  requests: number;
+  serverErrors: number;
+  meanRequestMs: number | null;
+  taskRuns: number;
+  taskFailures: number;
+}
+
+/** What the registry reads from the host at scrape time. */
+export interface MetricsSource {
+  /** Ids of the installed plugins: series of any other plugin are dropped. */
+  installed(): Iterable<string>;
+  activePlugins(): number;
+  /** Unhandled errors attributed to the plugin since the host started. */
+  unhandledErrors(pluginId: string): number;
+}
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The host's Prometheus registry: per-plugin series labelled `plugin` (requests by route template
+ * and status class, request and task durations, task runs and failures, unhandled errors,
+ * enable/disable operations) and the host's (event-loop lag, heap, active plugins). One per host,
+ * so several hosts in one process (tests) never mix their figures.
+ */
+export class PluginMetrics implements TaskObserver {
+  readonly registry = new Registry();
+  private readonly summaries = new Map<string, PluginMetricsSummary & { requestSeconds: number }>();
+  private readonly requests = new Counter({ name: 'appnest_plugin_requests_total', help: 'HTTP requests a plugin answered, by route template and status class', labelNames: ['plugin', 'method', 'route', 'status_class'], registers: [this.registry] });
+  private readonly requestSeconds = new Histogram({ name: 'appnest_plugin_request_duration_seconds', help: 'Time a plugin took to answer a request', labelNames: ['plugin', 'method', 'route'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly taskRuns = new Counter({ name: 'appnest_plugin_task_runs_total', help: 'Scheduled-task runs of a plugin on this instance', labelNames: ['plugin', 'task'], registers: [this.registry] });
+  private readonly taskFailures = new Counter({ name: 'appnest_plugin_task_failures_total', help: 'Scheduled-task runs of a plugin that threw', labelNames: ['plugin', 'task'], registers: [this.registry] });
+  private readonly taskSeconds = new Histogram({ name: 'appnest_plugin_task_duration_seconds', help: 'Time a scheduled-task run took', labelNames: ['plugin', 'task'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly operations = new Counter({ name: 'appnest_plugin_operations_total', help: 'Enable and disable operations on a plugin, by outcome', labelNames: ['plugin', 'operation', 'outcome'], registers: [this.registry] });
+  private readonly operationSeconds = new Histogram({ name: 'appnest_plugin_operation_duration_seconds', help: 'Time an enable or disable operation took', labelNames: ['plugin', 'operation'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly perPlugin: (Counter<string> | Histogram<string>)[] = [this.requests, this.requestSeconds, this.taskRuns, this.taskFailures, this.taskSeconds, this.operations, this.operationSeconds];
+
+  constructor(private readonly source: MetricsSource) {
+    const read = this.source;
+    new Counter({
+      name: 'appnest_plugin_unhandled_errors_total',
+      help: 'Unhandled rejections and exceptions attributed to a plugin',
+      labelNames: ['plugin'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const plugin of read.installed()) this.inc({ plugin }, read.unhandledErrors(plugin));
+      },
+    });
+    new Gauge({
+      name: 'appnest_active_plugins',
+      help: 'Plugins running on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(read.activePlugins());
+      },
+    });
+    // Event-loop lag, heap, resident memory, CPU, handles: prom-client's process and Node.js series.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a request to a plugin when its response is sent; the route is Express's template, not the URL. */
+  observeRequest(pluginId: string, req: IncomingMessage, res: ServerResponse): void {
+    const began = performance.now();
+    res.once('finish', () => {
+      const seconds = (performance.now() - began) / 1000;
+      const template = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
+      const route = typeof template === 'string' ? routeWithinPlugin(template, pluginId) : 'unmatched';
+      const method = req.method ?? 'GET';
+      this.requests.inc({ plugin: pluginId, method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` });
+      this.requestSeconds.observe({ plugin: pluginId, method, route }, seconds);
+      const summary = this.summaryOf(pluginId);
+      summary.requests++;
+      summary.requestSeconds += seconds;
+      if (res.statusCode >= 500) summary.serverErrors++;
+    });
+  }
+
+  taskRan(pluginId: string, task: string, seconds: number, failed: boolean): void {
+    this.taskRuns.inc({ plugin: pluginId, task });
+    this.taskSeconds.observe({ plugin: pluginId, task }, seconds);
+    if (failed) this.taskFailures.inc({ plugin: pluginId, task });
+    const summary = this.summaryOf(pluginId);
+    summary.taskRuns++;
+    if (failed) summary.taskFailures++;
+  }
+
+  operation(pluginId: string, operation: 'enable' | 'disable', outcome: 'ok' | 'refused' | 'failed', seconds: number): void {
+    this.operations.inc({ plugin: pluginId, operation, outcome });
+    this.operationSeconds.observe({ plugin: pluginId, operation }, seconds);
+  }
+
+  summary(pluginId: string): PluginMetricsSummary {
+    const { requestSeconds, ...summary } = this.summaryOf(pluginId);
+    return { ...summary, meanRequestMs: summary.requests ? Math.round((requestSeconds / summary.requests) * 10000) / 10 : null };
+  }
+
+  /** The exposition text, without the series of plugins no longer installed. */
+  async scrape(): Promise<string> {
+    await this.forgetUninstalled();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private async forgetUninstalled(): Promise<void> {
+    const installed = new Set(this.source.installed());
+    for (const id of this.summaries.keys()) if (!installed.has(id)) this.summaries.delete(id);
+    for (const metric of this.perPlugin) {
+      const { values } = await metric.get();
+      for (const { labels } of values) {
+        if (typeof labels.plugin !== 'string' || installed.has(labels.plugin)) continue;
+        const { le: _bucket, ...series } = labels;
+        metric.remove(series as Record<string, string | number>);
+      }
+    }
+  }
+
+  private summaryOf(pluginId: string) {
+    let summary = this.summaries.get(pluginId);
+    if (!summary) {
+      summary = { requests: 0, serverErrors: 0, meanRequestMs: null, taskRuns: 0, taskFailures: 0, requestSeconds: 0 };
+      this.summaries.set(pluginId, summary);
+    }
+    return summary;
+  }
+}
+
+/**
+ * `/api/plugins/notes/notes/:id` → `/notes/:id` (the plugin label already names the plugin). A
+ * template outside the prefix is Nest's not-found catch-all: `unmatched`, so that stray URLs
+ * cannot grow the number of series.
+ */
+function routeWithinPlugin(template: string, pluginId: string): string {
+  const prefix = `/api/plugins/${pluginId}`;
+  if (template === prefix) return '/';
+  return template.startsWith(`${prefix}/`) ? template.slice(prefix.length) : 'unmatched';
+}

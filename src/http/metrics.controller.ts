@@ -1,0 +1,19 @@
+import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AppnestHost } from '../core/appnest-host';
+import { AdminTokenGuard } from './admin-token.guard';
+import { APPNEST_HOST } from './host-tokens';
+
+/** Prometheus scrapes this instance here, with the admin token. */
+@Controller('metrics')
+@UseGuards(AdminTokenGuard)
+export class MetricsController {
+  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+
+  @Get()
+  async scrape(@Res() res: Response): Promise<void> {
+    const text = await this.host.metrics.scrape();
+    res.setHeader('content-type', this.host.metrics.contentType);
+    res.send(text);
+  }
+}
