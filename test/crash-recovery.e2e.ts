@@ -1,3 +1,4 @@
+import { UPLOAD_PREFIX } from '../src/archive/install-journal';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,7 +50,8 @@ describeDb('after kill -9', () => {
     expect((await fetch(`${host!.url}/api/admin/plugins/vers/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) })).status).toBe(200);
 
     const steps: [string, string, () => boolean | Promise<boolean>][] = [
-      ['staging', '1.0.1', () => staging().some((name) => name.startsWith('stage-'))],
+      // The upload streams into .staging, then is staged there: a kill in either leaves the installed version untouched.
+      ['staging', '1.0.1', () => staging().some((name) => name.startsWith('stage-') || name.startsWith(UPLOAD_PREFIX))],
       ['commit', '1.0.2', () => existsSync(join(sandbox.pluginsDir, '.staging', 'journal-vers.json'))],
       ['archive store', '1.0.3', async () => (await get('/api/plugins/vers/version').catch(() => ({ body: {} }))).body.version === '1.0.3'],
     ];

@@ -223,10 +223,10 @@ export class AppnestHost {
     host.errors.attach();
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
-      await host.recoverInstalls();
+      const rolledBack = await host.recoverInstalls();
       await host.clusterSync.pullFiles();
       await host.syncWithDisk(true);
-      await host.applyQuarantine();
+      await host.applyQuarantine(rolledBack);
       if (config.safeMode) host.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
       await host.activator.apply();
       host.hostApp = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
@@ -258,8 +258,14 @@ export class AppnestHost {
    * Before any plugin runs: a plugin whose start the last process died in, and a plugin disabled
    * offline, start disabled. Crashed ones keep their reason until enabled again.
    */
-  private async applyQuarantine(): Promise<void> {
-    for (const id of this.quarantine.takeOverInterrupted()) this.logger.error(`PLG_QUARANTINED: ${this.quarantine.entries()[id].reason}`);
+  private async applyQuarantine(rolledBack: Set<string>): Promise<void> {
+    for (const id of this.quarantine.takeOverInterrupted()) {
+      // A start cut off during an install was of the files the install recovery just took back.
+      if (rolledBack.has(id)) {
+        this.quarantine.remove(id);
+        this.logger.info(`Plugin '${id}': the start cut off by the last stop was of the interrupted install; its previous version starts`);
+      } else this.logger.error(`PLG_QUARANTINED: ${this.quarantine.entries()[id].reason}`);
+    }
     for (const [id, entry] of Object.entries(this.quarantine.entries())) {
       const runtime = this.runtimes.get(id);
       if (runtime?.record.enabled) {
@@ -272,8 +278,10 @@ export class AppnestHost {
   }
 
   /** Settles the installs a killed process left half done (see the install journal) and says so in the audit. */
-  private async recoverInstalls(): Promise<void> {
+  /** Rolls interrupted installs back or forward; returns the ids rolled back. */
+  private async recoverInstalls(): Promise<Set<string>> {
     const recovered = await recoverInstalls({ stagingDir: stagingDirOf(this.config.pluginsDir), storedSha: (id) => this.archives.storedSha(id) });
+    const rolledBack = new Set(recovered.filter((install) => install.direction !== 'forward').map((install) => install.id));
     for (const install of recovered) {
       if (install.direction === 'forward') {
         this.archives.setLocal(install.id, install.sha256);
@@ -291,6 +299,7 @@ export class AppnestHost {
         detail: { code: 'PLG_INSTALL_INTERRUPTED', sha256: install.sha256 || null, restored: install.replaced },
       });
     }
+    return rolledBack;
   }
 
   /** A new id whose install was rolled back leaves no record, unless it holds something of an earlier install. */
