@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findBackendRoot, findFrontendRoot } from './plugin-layout';
@@ -78,8 +78,15 @@ describe('findFrontendRoot', () => {
     expect(findFrontendRoot(root)).toEqual({ dir: join(root, 'frontend'), manifest: join(root, 'frontend/.vite/manifest.json') });
   });
 
-  it('prefers manifest.json over .vite/manifest.json', () => {
+  it('takes the newer of manifest.json and .vite/manifest.json, and manifest.json when both are as old', () => {
     files('frontend/manifest.json', 'frontend/.vite/manifest.json');
+    const at = (path: string, seconds: number) => utimesSync(join(root, path), seconds, seconds);
+    at('frontend/manifest.json', 1_700_000_000);
+    at('frontend/.vite/manifest.json', 1_700_000_000);
+    expect(findFrontendRoot(root)?.manifest).toBe(join(root, 'frontend/manifest.json'));
+    at('frontend/.vite/manifest.json', 1_700_000_060);
+    expect(findFrontendRoot(root)?.manifest).toBe(join(root, 'frontend/.vite/manifest.json'));
+    at('frontend/manifest.json', 1_700_000_120);
     expect(findFrontendRoot(root)?.manifest).toBe(join(root, 'frontend/manifest.json'));
   });
 
