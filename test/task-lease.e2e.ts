@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskLeaseGate } from '../src/cluster/task-lease-gate';
-import type { ScheduledTask } from '../src/core/scheduled-task-guard';
+import type { ScheduledTask } from '../src/core/activation/scheduled-task-guard';
 import { HostDatabase } from '../src/database/host-database';
 import { HostLogger } from '../src/logging/host-logger';
 import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';

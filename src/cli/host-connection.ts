@@ -4,7 +4,7 @@ import type { HostConfig } from '../config/host-config';
 import type { AppnestHost } from '../core/appnest-host';
 import { startHost } from '../host/start-host';
 import { PluginError, isErrorCode } from '../errors/plugin-error';
-import { resolveAdminToken } from '../core/admin-token';
+import { resolveAdminToken } from '../core/admin/admin-token';
 import { dataFoldersAbove, enclosingPlugin, hostInsidePlugin } from './enclosing-plugin';
 
 /** What the CLI asks of a host, whether it talks to a running one or starts one for the command. */

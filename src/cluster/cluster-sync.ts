@@ -2,8 +2,8 @@ import type { ClusterFollower } from '../core/host-adapters';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
-import type { PluginRuntime } from '../core/plugin-runtime';
-import type { PluginStore } from '../core/plugin-store';
+import type { PluginRuntime } from '../core/registry/plugin-entry';
+import type { PluginStore } from '../core/registry/plugin-store';
 import type { HostLogger } from '../logging/host-logger';
 import type { ArchiveStore } from './archive-store';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { HostLogger } from '../logging/host-logger';
-import type { ScheduledTask, TaskGate } from '../core/scheduled-task-guard';
+import type { ScheduledTask, TaskGate } from '../core/activation/scheduled-task-guard';
 
 /** Rows older than an hour are removed after every `CLEANUP_EVERY` claims. */
 const CLEANUP_EVERY = 500;

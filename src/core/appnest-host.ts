@@ -16,24 +16,24 @@ import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { withDefaults } from '../settings/with-defaults';
-import { resolveAdminToken } from './admin-token';
-import { AuditLog } from './audit-log';
-import { ExtensionRegistry } from './extension-registry';
+import { resolveAdminToken } from './admin/admin-token';
+import { AuditLog } from './admin/audit-log';
+import { ExtensionRegistry } from './activation/extension-registry';
 import { HOST_API_VERSION } from '../config/host-version';
-import { PluginActivator } from './plugin-activator';
-import { PluginMaintenance, type Actor } from './plugin-maintenance';
-import { PluginOperations, stagingDirOf } from './plugin-operations';
+import { PluginActivator } from './reconcile/plugin-reconciler';
+import { PluginMaintenance, type Actor } from './admin/plugin-maintenance';
+import { PluginOperations, stagingDirOf } from './admin/plugin-installs';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import { recoverInstalls } from '../archive/install-recovery';
-import { planDisable, planEnable } from './enable-plan';
-import type { PluginRuntime } from './plugin-runtime';
-import { PluginQuarantine } from './plugin-quarantine';
-import { PluginStore } from './plugin-store';
-import { RefusedAuthentications } from './refused-authentications';
-import { syncRuntimes, type DiskChanges } from './disk-sync';
-import { PluginViews } from './plugin-views';
-import { ALWAYS_RUN } from './scheduled-task-guard';
-import { UnhandledErrors } from './unhandled-errors';
+import { planDisable, planEnable } from './reconcile/enable-plan';
+import type { PluginRuntime } from './registry/plugin-entry';
+import { PluginQuarantine } from './reconcile/plugin-quarantine';
+import { PluginStore } from './registry/plugin-store';
+import { RefusedAuthentications } from './admin/refused-authentications';
+import { syncRuntimes, type DiskChanges } from './registry/disk-sync';
+import { PluginViews } from './admin/plugin-views';
+import { ALWAYS_RUN } from './activation/scheduled-task-guard';
+import { UnhandledErrors } from './telemetry/unhandled-errors';
 import type { ChangeChannel, ClusterChange, ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
 import { JobBroker } from '../jobs/job-broker';
 import { JobInspector } from '../jobs/job-inspector';
@@ -42,7 +42,7 @@ import { HostHealth } from './health/host-health';
 import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
 import type { LogLevel } from '../logging/host-logger';
 
-export type { Actor } from './plugin-maintenance';
+export type { Actor } from './admin/plugin-maintenance';
 
 export interface HostStartOptions {
   /** The parts for several instances and the HTTP front door (src/host plugs the real ones in). */

@@ -2,10 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import type { HostLogger } from '../logging/host-logger';
-import type { RequestHandler } from './plugin-cell';
-import type { PluginRuntime } from './plugin-runtime';
-import type { PluginStore } from './plugin-store';
-import type { TaskGate } from './scheduled-task-guard';
+import type { RequestHandler } from './activation/plugin-activation';
+import type { PluginRuntime } from './registry/plugin-entry';
+import type { PluginStore } from './registry/plugin-store';
+import type { TaskGate } from './activation/scheduled-task-guard';
 
 /**
  * The parts the core is given rather than builds: several instances on one database (stored

@@ -12,7 +12,7 @@ import { PublicController } from '../http/public.controller';
 import { SpaController } from '../http/spa.controller';
 import type { HostLogger } from '../logging/host-logger';
 import type { FrontDoor } from '../core/host-adapters';
-import type { RequestHandler } from '../core/plugin-cell';
+import type { RequestHandler } from '../core/activation/plugin-activation';
 import { MetricsController } from '../http/metrics.controller';
 import { HealthController } from '../http/health.controller';
 import { PluginLogsController } from '../http/plugin-logs.controller';

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AppnestHost } from '../core/appnest-host';
-import { tokenMatches } from '../core/admin-token';
+import { tokenMatches } from '../core/admin/admin-token';
 import { PluginError } from '../errors/plugin-error';
 import { APPNEST_HOST } from './host-tokens';
 

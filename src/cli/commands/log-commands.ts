@@ -1,4 +1,4 @@
-import { resolveAdminToken } from '../../core/admin-token';
+import { resolveAdminToken } from '../../core/admin/admin-token';
 import { PluginError, isErrorCode } from '../../errors/plugin-error';
 import type { Command, CommandContext } from '../command';
 import { runningHostUrl } from '../host-connection';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
-import { PluginQuarantine } from '../../core/plugin-quarantine';
+import { PluginQuarantine } from '../../core/reconcile/plugin-quarantine';
 import { assertValidPluginId } from '../../discovery/plugin-id';
 import { PluginScanner } from '../../discovery/plugin-scanner';
 import { PluginError } from '../../errors/plugin-error';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { withTimeout } from '../timeout';
+import { withTimeout } from '../activation/timeout';
 import { checkPluginHealth, type PluginHealth, type PluginHealthSource } from './plugin-health-checks';
 
 export const READY_DATABASE_TIMEOUT_MS = 2000;

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import type { PluginCell } from '../plugin-cell';
-import { methodsOf, pluginInstances } from '../plugin-instances';
-import type { PluginRuntime } from '../plugin-runtime';
-import type { EnterScope } from '../plugin-scope';
-import { withTimeout } from '../timeout';
+import type { PluginCell } from '../activation/plugin-activation';
+import { methodsOf, pluginInstances } from '../activation/plugin-instances';
+import type { PluginRuntime } from '../registry/plugin-entry';
+import type { EnterScope } from '../activation/plugin-scope';
+import { withTimeout } from '../activation/timeout';
 import { HEALTH_CHECK_METADATA, type HealthCheckResult, type HealthStatus } from '../../sdk/health-check.decorator';
 
 /** A plugin in the health report: `disabled` when the operator has not enabled it. */

@@ -1,4 +1,4 @@
-import { PluginError } from '../errors/plugin-error';
+import { PluginError } from '../../errors/plugin-error';
 import type { AuditLog } from './audit-log';
 
 interface Window {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
-import type { PluginRecord } from '../database/plugin-record.entity';
-import type { PluginError } from '../errors/plugin-error';
-import type { LoadedBackend } from '../loader/plugin-loader';
+import type { DiscoveredPlugin } from '../../discovery/plugin-scanner';
+import type { PluginRecord } from '../../database/plugin-record.entity';
+import type { PluginError } from '../../errors/plugin-error';
+import type { LoadedBackend } from '../../loader/plugin-loader';
 import type { PluginState } from './plugin-state';
 
 /** Everything the core knows about one plugin at this moment. */

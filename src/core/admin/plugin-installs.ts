@@ -1,22 +1,22 @@
 import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
-import { discoverActions, type ActionEntry } from '../actions/discover-actions';
-import { runAction } from '../actions/run-action';
-import { PluginArchiveInstaller, type InstalledPlugin, type StagedPlugin } from '../archive/plugin-archive-installer';
+import { discoverActions, type ActionEntry } from '../../actions/discover-actions';
+import { runAction } from '../../actions/run-action';
+import { PluginArchiveInstaller, type InstalledPlugin, type StagedPlugin } from '../../archive/plugin-archive-installer';
 import type { EntityManager } from 'typeorm';
-import { PluginError, toPluginError } from '../errors/plugin-error';
-import type { HostLogger } from '../logging/host-logger';
-import { HOST_EVENTS } from '../sdk/host-events';
-import { mergeSecrets } from '../settings/setting-secrets';
-import { validateSettings } from '../settings/validate-settings';
-import type { StoredArchives } from './host-adapters';
+import { PluginError, toPluginError } from '../../errors/plugin-error';
+import type { HostLogger } from '../../logging/host-logger';
+import { HOST_EVENTS } from '../../sdk/host-events';
+import { mergeSecrets } from '../../settings/setting-secrets';
+import { validateSettings } from '../../settings/validate-settings';
+import type { StoredArchives } from '../host-adapters';
 import type { AuditLog } from './audit-log';
-import type { PluginActivator } from './plugin-activator';
-import type { PluginCell } from './plugin-cell';
+import type { PluginActivator } from '../reconcile/plugin-reconciler';
+import type { PluginCell } from '../activation/plugin-activation';
 import type { Actor } from './plugin-maintenance';
-import type { PluginRuntime } from './plugin-runtime';
-import type { PluginStore } from './plugin-store';
+import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginStore } from '../registry/plugin-store';
 
 interface OperationsDeps {
   runtime: (id: string) => PluginRuntime;

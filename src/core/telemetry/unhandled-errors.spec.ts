@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostLogger } from '../logging/host-logger';
+import { HostLogger } from '../../logging/host-logger';
 import { DEGRADED_AFTER, DEGRADED_WINDOW_MS, UnhandledErrors } from './unhandled-errors';
 
 describe('UnhandledErrors', () => {

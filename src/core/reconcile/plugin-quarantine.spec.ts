@@ -1,6 +1,6 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempFolder, removeFolder } from '../archive/test-folders';
+import { makeTempFolder, removeFolder } from '../../archive/test-folders';
 import { PluginQuarantine } from './plugin-quarantine';
 
 describe('PluginQuarantine', () => {

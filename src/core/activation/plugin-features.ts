@@ -1,5 +1,5 @@
 import { MODULE_METADATA } from '@nestjs/common/constants';
-import { importsDynamic } from '../loader/module-imports';
+import { importsDynamic } from '../../loader/module-imports';
 
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';

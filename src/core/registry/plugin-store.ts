@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { PluginRecord, type StoredError } from '../database/plugin-record.entity';
+import { PluginRecord, type StoredError } from '../../database/plugin-record.entity';
 
 /**
  * The stored state of a plugin uninstalled without purge: its record (settings, flags) stays for a

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Body, Controller, Get, Module, Post, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory, RouterModule } from '@nestjs/core';
 import express from 'express';
-import { pluginRoutePrefix } from '../loader/plugin-loader';
+import { pluginRoutePrefix } from '../../loader/plugin-loader';
 import { PluginRoutesAdapter } from './plugin-routes-adapter';
 
 /** One module per plugin, as an application shared by plugins mounts them. */

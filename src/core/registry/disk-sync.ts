@@ -1,7 +1,7 @@
-import type { DiscoveredPlugin, ScanResult } from '../discovery/plugin-scanner';
-import type { PluginError } from '../errors/plugin-error';
-import type { HostLogger } from '../logging/host-logger';
-import { fingerprintFolder, type PluginRuntime } from './plugin-runtime';
+import type { DiscoveredPlugin, ScanResult } from '../../discovery/plugin-scanner';
+import type { PluginError } from '../../errors/plugin-error';
+import type { HostLogger } from '../../logging/host-logger';
+import { fingerprintFolder, type PluginRuntime } from './plugin-entry';
 import { UNINSTALLED, type PluginStore } from './plugin-store';
 
 export interface DiskChanges {

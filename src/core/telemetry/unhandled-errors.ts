@@ -1,6 +1,6 @@
 import { sep } from 'node:path';
-import type { HostLogger } from '../logging/host-logger';
-import { currentPluginScope, enterPluginScope, type EnterScope } from './plugin-scope';
+import type { HostLogger } from '../../logging/host-logger';
+import { currentPluginScope, enterPluginScope, type EnterScope } from '../activation/plugin-scope';
 
 export type UnhandledKind = 'unhandled rejection' | 'uncaught exception';
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
-import type { LoadedBackend } from '../loader/plugin-loader';
-import type { HostLogger } from '../logging/host-logger';
+import type { LoadedBackend } from '../../loader/plugin-loader';
+import type { HostLogger } from '../../logging/host-logger';
 import { loadedEventBus } from './plugin-features';
 import { scheduledTasks, type SharedApplication, type TaskListing } from './shared-application';
 

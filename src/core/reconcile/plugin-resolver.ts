@@ -1,7 +1,7 @@
 import major from 'semver/functions/major';
 import satisfies from 'semver/functions/satisfies';
-import { PluginError } from '../errors/plugin-error';
-import type { PluginDescriptor } from '../discovery/plugin-descriptor';
+import { PluginError } from '../../errors/plugin-error';
+import type { PluginDescriptor } from '../../discovery/plugin-descriptor';
 
 export interface ResolverInput {
   id: string;

@@ -1,4 +1,4 @@
-import type { PluginDescriptor } from '../discovery/plugin-descriptor';
+import type { PluginDescriptor } from '../../discovery/plugin-descriptor';
 import { dependencyClosure, dependentClosure, resolvePlugins, type ResolverInput } from './plugin-resolver';
 
 const HOST = '1.4.0';

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { HostLogger } from '../logging/host-logger';
+import type { HostLogger } from '../../logging/host-logger';
 import { pluginInstances } from './plugin-instances';
 
 /** Whether a plugin's hooks, tasks and event handlers still belong to a running activation. */

@@ -1,5 +1,5 @@
-import { PluginError } from '../errors/plugin-error';
-import type { Contribution, ExtensionPoints, ExtensionPointSpec } from '../sdk/extension-points';
+import { PluginError } from '../../errors/plugin-error';
+import type { Contribution, ExtensionPoints, ExtensionPointSpec } from '../../sdk/extension-points';
 
 const HOST = 'the host';
 

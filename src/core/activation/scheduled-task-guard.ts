@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { HostLogger } from '../logging/host-logger';
-import { isPerInstance } from '../sdk/per-instance.decorator';
-import type { TaskObserver } from './telemetry/task-observer';
+import type { HostLogger } from '../../logging/host-logger';
+import { isPerInstance } from '../../sdk/per-instance.decorator';
+import type { TaskObserver } from '../telemetry/task-observer';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';

@@ -1,18 +1,18 @@
-import type { HostDatabase } from '../database/host-database';
-import { HOST_ENTITIES } from '../database/host-entities';
-import { PluginError, toPluginError } from '../errors/plugin-error';
-import type { PluginLoader } from '../loader/plugin-loader';
-import type { HostLogger } from '../logging/host-logger';
-import type { PluginMigrator } from '../migrate/plugin-migrator';
-import { registerOwnedClasses } from '../loader/class-owners';
-import { HOST_API_VERSION } from '../config/host-version';
-import type { PluginCell } from './plugin-cell';
-import { canShareApplication, contributeExtensions, startPluginCell, startSharedCells, type CellContext } from './plugin-cell-factory';
+import type { HostDatabase } from '../../database/host-database';
+import { HOST_ENTITIES } from '../../database/host-entities';
+import { PluginError, toPluginError } from '../../errors/plugin-error';
+import type { PluginLoader } from '../../loader/plugin-loader';
+import type { HostLogger } from '../../logging/host-logger';
+import type { PluginMigrator } from '../../migrate/plugin-migrator';
+import { registerOwnedClasses } from '../../loader/class-owners';
+import { HOST_API_VERSION } from '../../config/host-version';
+import type { PluginCell } from '../activation/plugin-activation';
+import { canShareApplication, contributeExtensions, startPluginCell, startSharedCells, type CellContext } from '../activation/start-activation';
 import { resolvePlugins, type ResolverInput } from './plugin-resolver';
 import type { PluginQuarantine } from './plugin-quarantine';
-import type { PluginRuntime } from './plugin-runtime';
-import type { PluginState } from './plugin-state';
-import type { PluginStore } from './plugin-store';
+import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginState } from '../registry/plugin-state';
+import type { PluginStore } from '../registry/plugin-store';
 
 const INCOMPATIBLE = ['PLG_HOST_INCOMPATIBLE', 'PLG_DEPENDENCY_VERSION', 'PLG_DEPENDENCY_MISSING'];
 

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { AuditEntry } from '../database/audit-entry.entity';
+import { AuditEntry } from '../../database/audit-entry.entity';
 
 export interface AuditInput {
   actor: string;

@@ -1,4 +1,4 @@
-import type { HostLogger } from '../logging/host-logger';
+import type { HostLogger } from '../../logging/host-logger';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
 import type { Activation } from './shared-application';

@@ -1,14 +1,14 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { HostConfig } from '../config/host-config';
-import { PluginError } from '../errors/plugin-error';
-import type { PluginLoader } from '../loader/plugin-loader';
-import type { PluginMigrator } from '../migrate/plugin-migrator';
-import type { StoredArchives } from './host-adapters';
+import type { HostConfig } from '../../config/host-config';
+import { PluginError } from '../../errors/plugin-error';
+import type { PluginLoader } from '../../loader/plugin-loader';
+import type { PluginMigrator } from '../../migrate/plugin-migrator';
+import type { StoredArchives } from '../host-adapters';
 import type { AuditLog } from './audit-log';
-import type { PluginActivator } from './plugin-activator';
-import type { PluginRuntime } from './plugin-runtime';
-import { UNINSTALLED, type PluginStore } from './plugin-store';
+import type { PluginActivator } from '../reconcile/plugin-reconciler';
+import type { PluginRuntime } from '../registry/plugin-entry';
+import { UNINSTALLED, type PluginStore } from '../registry/plugin-store';
 
 export interface Actor {
   actor: string;

@@ -1,6 +1,6 @@
-import { PluginError } from '../errors/plugin-error';
+import { PluginError } from '../../errors/plugin-error';
 import { conflicts, dependencyClosure, dependentClosure, type ResolverInput } from './plugin-resolver';
-import type { PluginRuntime } from './plugin-runtime';
+import type { PluginRuntime } from '../registry/plugin-entry';
 
 export interface PlanContext {
   runtime: (id: string) => PluginRuntime;

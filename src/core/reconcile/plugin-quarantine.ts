@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PluginError } from '../errors/plugin-error';
-import { processAlive } from '../archive/install-journal';
+import { PluginError } from '../../errors/plugin-error';
+import { processAlive } from '../../archive/install-journal';
 
 export interface QuarantineEntry {
   /** crashed: the host died while the plugin was starting; offline: `appnest disable` with no host up. */

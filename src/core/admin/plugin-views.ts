@@ -1,8 +1,8 @@
-import { frontendErrorOf, listFrontends } from '../frontend/frontend-list';
-import type { MigrationStatus, PluginMigrator } from '../migrate/plugin-migrator';
-import { maskSecrets } from '../settings/setting-secrets';
-import type { AppnestHost } from './appnest-host';
-import type { PluginRuntime } from './plugin-runtime';
+import { frontendErrorOf, listFrontends } from '../../frontend/frontend-list';
+import type { MigrationStatus, PluginMigrator } from '../../migrate/plugin-migrator';
+import { maskSecrets } from '../../settings/setting-secrets';
+import type { AppnestHost } from '../appnest-host';
+import type { PluginRuntime } from '../registry/plugin-entry';
 
 /** How many of a plugin's last log lines its description carries (GET .../logs has them all). */
 const RECENT_LOG_LINES = 20;

@@ -1,6 +1,6 @@
 import express from 'express';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { PLUGIN_PATH, pluginRoutePrefix } from '../loader/plugin-loader';
+import { PLUGIN_PATH, pluginRoutePrefix } from '../../loader/plugin-loader';
 
 /** The methods Nest's router explorer registers routes with (its REQUEST_METHOD_MAP). */
 const ROUTE_METHODS = ['get', 'post', 'put', 'delete', 'patch', 'all', 'options', 'head', 'search', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'query'] as const;
