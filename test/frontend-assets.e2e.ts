@@ -50,7 +50,7 @@ describeDb('frontend assets: the SPA list and GET /api/plugins/assets/<id>/<path
   });
 
   it('says why an invalid manifest makes a frontend unusable, naming the plugin, and serves none of its files', async () => {
-    const errorOf = (id: string) => frontendErrorOf(sandbox.host!.runtimes.get(id)!);
+    const errorOf = (id: string) => frontendErrorOf(sandbox.host!.registry.get(id)!);
     expect(errorOf('fe-bad-json')).toMatch(/^Plugin 'fe-bad-json': frontend\/manifest\.json is not valid JSON/);
     expect(errorOf('fe-no-entry')).toMatch(/has no chunk with "isEntry": true/);
     expect(errorOf('fe-outside')).toMatch(/"\.\.\/\.\.\/plugin\.json", outside the frontend folder/);
@@ -136,7 +136,7 @@ describeDb('frontend assets: the SPA list and GET /api/plugins/assets/<id>/<path
     const list = await sandbox.request('GET', '/api/plugins', undefined, null);
     expect(list.body.find((p: { id: string }) => p.id === 'fe-assets')).toMatchObject({ entry: `${BASE}assets/main-Zz99Yy88.js`, cssEntries: [] });
     expect((await get(`${BASE}assets/main-Zz99Yy88.js`)).status).toBe(200);
-    expect(frontendErrorOf(sandbox.host!.runtimes.get('fe-assets')!)).toBeNull();
+    expect(frontendErrorOf(sandbox.host!.registry.get('fe-assets')!)).toBeNull();
   });
 
   it('answers 404 for unknown plugins, and for a plugin once it is disabled', async () => {

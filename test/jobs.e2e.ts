@@ -232,7 +232,7 @@ describeDb('background jobs', () => {
     await sandbox.enable(ID);
     await sandbox.enable('jobs-counter');
     await sandbox.start(); // at boot, both start in one application
-    expect(sandbox.host!.activator.cells.get(ID)!.app).toBe(sandbox.host!.activator.cells.get('jobs-counter')!.app);
+    expect(sandbox.host!.reconciler.activations.get(ID)!.app).toBe(sandbox.host!.reconciler.activations.get('jobs-counter')!.app);
 
     await sandbox.request('POST', '/api/plugins/jobs-counter/count', {}, null);
     await send(sandbox, 'record', { data: { key: 'shared' } });

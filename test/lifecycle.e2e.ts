@@ -94,12 +94,12 @@ describeDb('live lifecycle', () => {
     await sandbox.start();
     for (const id of ['ticker', 'echo', 'uses-host', 'dep-user']) expect((await sandbox.enable(id)).status).toBe(200);
     await sandbox.start(); // a restart: all five start in one batch
-    const cells = sandbox.host!.activator.cells;
-    expect(cells.get('echo')!.app).toBe(cells.get('ticker')!.app);
-    expect(cells.get('uses-host')!.app).toBe(cells.get('ticker')!.app);
+    const activations = sandbox.host!.reconciler.activations;
+    expect(activations.get('echo')!.app).toBe(activations.get('ticker')!.app);
+    expect(activations.get('uses-host')!.app).toBe(activations.get('ticker')!.app);
     // A dependency and its dependent keep applications of their own.
-    expect(cells.get('dep-base')!.app).not.toBe(cells.get('ticker')!.app);
-    expect(cells.get('dep-user')!.app).not.toBe(cells.get('dep-base')!.app);
+    expect(activations.get('dep-base')!.app).not.toBe(activations.get('ticker')!.app);
+    expect(activations.get('dep-user')!.app).not.toBe(activations.get('dep-base')!.app);
     expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
     expect((await sandbox.request('GET', '/api/plugins/uses-host/host')).body).toMatchObject({ sameHostInfo: true, word: 'bonjour' });
     expect((await sandbox.request('GET', '/api/plugins/echo/alive')).status).toBe(404);
@@ -119,7 +119,7 @@ describeDb('live lifecycle', () => {
 
     // Back in an application of its own; the shared one closes when its last plugin leaves.
     expect((await sandbox.enable('ticker')).status).toBe(200);
-    expect(cells.get('ticker')!.app).not.toBe(cells.get('echo')!.app);
+    expect(activations.get('ticker')!.app).not.toBe(activations.get('echo')!.app);
     expect((await sandbox.request('GET', '/api/plugins/ticker/alive')).body).toEqual({ alive: true });
     expect((await sandbox.disable('echo')).status).toBe(200);
     expect((await sandbox.disable('uses-host')).status).toBe(200);

@@ -39,7 +39,7 @@ describeDb('safe mode', () => {
 
   it('starts no plugin, lists every one with its enabled flag, and lets the operator disable the culprit', async () => {
     const host = await sandbox.start({ safeMode: true });
-    expect(host.activator.cells.size).toBe(0);
+    expect(host.reconciler.activations.size).toBe(0);
     const list = (await sandbox.request('GET', '/api/admin/plugins')).body as any[];
     expect(list.map((p) => [p.id, p.enabled, p.state])).toEqual([
       ['echo', true, 'enabled'],
@@ -51,10 +51,10 @@ describeDb('safe mode', () => {
     expect(health.plugins[0]).toMatchObject({ id: 'echo', status: 'failed', reason: expect.stringContaining('safe mode') });
 
     expect((await sandbox.disable('metered')).body).toMatchObject({ id: 'metered', enabled: false, state: 'disabled' });
-    expect(host.activator.cells.size).toBe(0);
+    expect(host.reconciler.activations.size).toBe(0);
 
     await sandbox.start();
-    expect([...sandbox.host!.activator.cells.keys()]).toEqual(['echo']);
+    expect([...sandbox.host!.reconciler.activations.keys()]).toEqual(['echo']);
     expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
   });
 

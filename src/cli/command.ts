@@ -23,7 +23,7 @@ export interface Command {
   run(ctx: CommandContext): Promise<number | void>;
 }
 
-export type Call = <R = any>(method: string, path: string, body?: unknown) => Promise<R>;
+export type Call = <R = unknown>(method: string, path: string, body?: unknown) => Promise<R>;
 
 export const JSON_OPTION: [string, string] = ['--json', 'print the result as JSON'];
 

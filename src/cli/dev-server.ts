@@ -76,7 +76,8 @@ export class DevServer {
     }
     const serving = view.state === 'active' ? ' (the previous version keeps serving)' : '';
     this.err(`${view.error.code}: ${view.error.message}${serving}`);
-    const where = pluginFrame(this.host.runtimes.get(id)?.error, this.host.runtimes.get(id)?.discovered?.dir);
+    const entry = this.host.registry.get(id);
+    const where = pluginFrame(entry?.error, entry?.discovered?.dir);
     if (where && !view.error.message.includes(where)) this.err(`  at ${where}`);
     if (view.error.hint) this.err(`hint: ${view.error.hint}`);
   }

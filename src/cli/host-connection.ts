@@ -12,7 +12,7 @@ export interface HostConnection {
   readonly live: boolean;
   call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   /** Uploads a plugin archive to the import endpoint. */
-  upload<T = any>(zip: Buffer, fileName: string, overwrite: boolean): Promise<T>;
+  upload<T = unknown>(zip: Buffer, fileName: string, overwrite: boolean): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -2,15 +2,13 @@ import type { ClusterFollower } from '../core/host-adapters';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
-import type { PluginRuntime } from '../core/registry/plugin-entry';
-import type { PluginStore } from '../core/registry/plugin-store';
 import type { HostLogger } from '../logging/host-logger';
 import type { ArchiveStore } from './archive-store';
 
 interface ClusterSyncDeps {
   pluginsDir: string;
-  runtimes: Map<string, PluginRuntime>;
-  store: PluginStore;
+  /** The ids of the plugins this instance knows. */
+  installedIds: () => string[];
   archives: ArchiveStore;
   installer: PluginArchiveInstaller;
   logger: HostLogger;
@@ -19,8 +17,7 @@ interface ClusterSyncDeps {
 /**
  * Brings this instance in line with the database after another instance changed something:
  * installs or replaces the files of uploaded plugins from their stored archives, removes the
- * files of plugins uninstalled elsewhere, and reloads every plugin's flags and settings.
- * Returns the ids whose settings changed. It never announces anything itself, so no loop.
+ * files of plugins uninstalled elsewhere. It never announces anything itself, so no loop.
  */
 export class ClusterSync implements ClusterFollower {
   constructor(private readonly deps: ClusterSyncDeps) {}
@@ -41,27 +38,11 @@ export class ClusterSync implements ClusterFollower {
       }
     }
     const storedIds = new Set(stored.map((a) => a.pluginId));
-    for (const runtime of this.deps.runtimes.values()) {
-      if (storedIds.has(runtime.id) || !archives.local(runtime.id)) continue;
-      rmSync(join(pluginsDir, runtime.id), { recursive: true, force: true });
-      archives.setLocal(runtime.id, undefined);
-      logger.info(`Plugin '${runtime.id}' was uninstalled on another instance; its files are removed here`);
+    for (const id of this.deps.installedIds()) {
+      if (storedIds.has(id) || !archives.local(id)) continue;
+      rmSync(join(pluginsDir, id), { recursive: true, force: true });
+      archives.setLocal(id, undefined);
+      logger.info(`Plugin '${id}' was uninstalled on another instance; its files are removed here`);
     }
-  }
-
-  /** Reloads flags and settings from the database; returns the plugins whose settings changed. */
-  async pullRecords(): Promise<string[]> {
-    const records = new Map((await this.deps.store.all()).map((r) => [r.id, r]));
-    const settingsChanged: string[] = [];
-    for (const [id, runtime] of this.deps.runtimes) {
-      const record = records.get(id);
-      if (!record) {
-        if (!runtime.discovered) this.deps.runtimes.delete(id);
-        continue;
-      }
-      if (JSON.stringify(record.settings) !== JSON.stringify(runtime.record.settings)) settingsChanged.push(id);
-      runtime.record = record;
-    }
-    return settingsChanged;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,39 +10,43 @@ import { HostDatabase } from '../database/host-database';
 import { PluginScanner } from '../discovery/plugin-scanner';
 import { PluginError, toPluginError } from '../errors/plugin-error';
 import { PluginCompiler } from '../loader/plugin-compiler';
-import { PLUGIN_PATH, PluginLoader } from '../loader/plugin-loader';
-import { HostLogger } from '../logging/host-logger';
+import { PluginLoader } from '../loader/plugin-loader';
+import { HostLogger, type LogLevel } from '../logging/host-logger';
 import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { HOST_EVENTS } from '../sdk/host-events';
-import { withDefaults } from '../settings/with-defaults';
-import { resolveAdminToken } from './admin/admin-token';
-import { AuditLog } from './admin/audit-log';
-import { ExtensionRegistry } from './activation/extension-registry';
 import { HOST_API_VERSION } from '../config/host-version';
-import { PluginActivator } from './reconcile/plugin-reconciler';
-import { PluginMaintenance, type Actor } from './admin/plugin-maintenance';
-import { PluginOperations, stagingDirOf } from './admin/plugin-installs';
 import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
-import { recoverInstalls } from '../archive/install-recovery';
-import { planDisable, planEnable } from './reconcile/enable-plan';
-import type { PluginRuntime } from './registry/plugin-entry';
-import { PluginQuarantine } from './reconcile/plugin-quarantine';
-import { PluginStore } from './registry/plugin-store';
-import { RefusedAuthentications } from './admin/refused-authentications';
-import { syncRuntimes, type DiskChanges } from './registry/disk-sync';
-import { PluginViews } from './admin/plugin-views';
-import { ALWAYS_RUN } from './activation/scheduled-task-guard';
-import { UnhandledErrors } from './telemetry/unhandled-errors';
-import type { ChangeChannel, ClusterChange, ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
 import { JobBroker } from '../jobs/job-broker';
 import { JobInspector } from '../jobs/job-inspector';
-import { PluginMetrics } from './telemetry/plugin-metrics';
+import { ExtensionRegistry } from './activation/extension-registry';
+import { ALWAYS_RUN } from './activation/scheduled-task-guard';
+import { resolveAdminToken } from './admin/admin-token';
+import { AuditLog, type Actor } from './admin/audit-log';
+import { PluginActions } from './admin/plugin-actions';
+import { PluginInstalls, stagingDirOf } from './admin/plugin-installs';
+import { PluginMigrations } from './admin/plugin-migrations';
+import { PluginSettingsEditor } from './admin/plugin-settings-editor';
+import { PluginUninstaller } from './admin/plugin-uninstaller';
+import { PluginViews, type PluginView } from './admin/plugin-views';
+import { RefusedAuthentications } from './admin/refused-authentications';
 import { HostHealth } from './health/host-health';
+import type { ClusterFollower, FrontDoor, HostAdapters, StoredArchives } from './host-adapters';
+import { ChangeQueue } from './host/change-queue';
+import { ClusterFollow } from './host/cluster-follow';
+import { pluginRouter } from './host/plugin-router';
+import { quarantineAtStart, settleInterruptedInstalls } from './host/start-recovery';
+import { planDisable, planEnable } from './reconcile/enable-plan';
+import { PluginQuarantine } from './reconcile/plugin-quarantine';
+import { PluginReconciler } from './reconcile/plugin-reconciler';
+import { PluginRegistry, type DiskChanges } from './registry/plugin-registry';
+import type { PluginEntry } from './registry/plugin-entry';
+import { PluginStore } from './registry/plugin-store';
 import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
-import type { LogLevel } from '../logging/host-logger';
+import { PluginMetrics } from './telemetry/plugin-metrics';
+import { UnhandledErrors } from './telemetry/unhandled-errors';
 
-export type { Actor } from './admin/plugin-maintenance';
+export type { Actor } from './admin/audit-log';
 
 export interface HostStartOptions {
   /** The parts for several instances and the HTTP front door (src/host plugs the real ones in). */
@@ -55,17 +59,19 @@ export interface HostStartOptions {
 
 /**
  * The core: owns the process, the HTTP server, the database and the plugin states. Each active
- * plugin runs in a cell started once per activation: its own Nest application, or its part of one
+ * plugin runs in an activation (see CONTRIBUTING.md): its own Nest application, or its part of one
  * shared with the plugins it started with; the host's own routes (the front door, given as an
- * adapter) are one long-lived Nest application. The server routes /api/plugins/<id>/ to the cell.
+ * adapter) are one long-lived Nest application. The server routes /api/plugins/<id>/ to the
+ * activation. Its public methods are the admin operations, each one change at a time.
  * Start it with `startHost` (src/host), which plugs in the adapters.
  */
 export class AppnestHost {
   readonly logger: HostLogger;
   readonly audit: AuditLog;
   readonly views: PluginViews;
-  readonly runtimes = new Map<string, PluginRuntime>();
-  readonly activator: PluginActivator;
+  /** Every plugin and its state: the one owner of both. */
+  readonly registry: PluginRegistry;
+  readonly reconciler: PluginReconciler;
   readonly extensions = new ExtensionRegistry();
   /** The last log lines of each plugin, and its live followers. */
   readonly pluginLogs = new PluginLogBuffer();
@@ -75,13 +81,6 @@ export class AppnestHost {
   readonly metrics: PluginMetrics;
   /** Plugin health checks, liveness and readiness (GET /api/health...). */
   readonly healthChecks: HostHealth;
-  private readonly maintenance: PluginMaintenance;
-  private readonly operations: PluginOperations;
-  private readonly store: PluginStore;
-  private readonly scanner: PluginScanner;
-  private readonly compiler: PluginCompiler;
-  private readonly server: Server;
-  private hostApp?: FrontDoor;
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: StoredArchives;
@@ -90,10 +89,18 @@ export class AppnestHost {
   /** Background jobs: the host's one pg-boss, and what the admin sees of it. */
   readonly jobs: JobBroker;
   readonly jobInspector: JobInspector;
-  private readonly clusterSync: ClusterFollower;
-  private channel?: ChangeChannel;
-  private resyncTimer?: NodeJS.Timeout;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly installs: PluginInstalls;
+  private readonly migrations: PluginMigrations;
+  private readonly uninstaller: PluginUninstaller;
+  private readonly settings: PluginSettingsEditor;
+  private readonly actions: PluginActions;
+  private readonly scanner: PluginScanner;
+  private readonly compiler: PluginCompiler;
+  private readonly cluster: ClusterFollow;
+  private readonly follower: ClusterFollower;
+  private readonly changes = new ChangeQueue();
+  private readonly server: Server;
+  private frontDoor?: FrontDoor;
   private stopped = false;
 
   private constructor(
@@ -102,36 +109,36 @@ export class AppnestHost {
     readonly adminToken: string,
     private readonly options: HostStartOptions,
   ) {
+    const { adapters } = options;
     this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
-    this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
+    this.registry = new PluginRegistry(new PluginStore(db.dataSource), this.logger);
+    this.errors = new UnhandledErrors(this.logger, () => this.registry.all().flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
     this.metrics = new PluginMetrics({
-      installed: () => this.runtimes.keys(),
-      activePlugins: () => this.activator.cells.size,
+      installed: () => this.registry.ids(),
+      activePlugins: () => this.reconciler.activations.size,
       unhandledErrors: (id) => this.errors.viewOf(id, false).unhandledErrors,
     });
-    this.store = new PluginStore(db.dataSource);
     this.audit = new AuditLog(db.dataSource);
     this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
     this.compiler = new PluginCompiler(config.dataDir);
     this.quarantine = new PluginQuarantine(config.dataDir);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
-    const { adapters } = options;
-    ({ archives: this.archives, follower: this.clusterSync } = adapters.archives({
+    const stored = adapters.archives({
       dataSource: db.dataSource,
       pluginsDir: config.pluginsDir,
       shared: db.kind === 'postgres',
-      runtimes: this.runtimes,
-      store: this.store,
+      installedIds: () => this.registry.ids(),
       installer,
       logger: this.logger,
-    }));
+    });
+    this.archives = stored.archives;
+    this.follower = stored.follower;
     const migrator = new PluginMigrator(db, this.logger.child('migrations'), config.migrationLockTimeoutMs, {
       checksums: config.migrationChecksum,
       holdEmpty: options.development === true,
     });
     this.scanner = new PluginScanner(config.pluginsDir, config.frontendPluginsDir);
-    this.views = new PluginViews(this, migrator);
     this.jobs = new JobBroker({
       url: db.url,
       kind: db.kind,
@@ -141,17 +148,18 @@ export class AppnestHost {
       superviseIntervalSeconds: config.jobSuperviseSeconds ?? 5,
     });
     this.jobInspector = new JobInspector(this.jobs, db.dataSource);
-    this.activator = new PluginActivator(this.runtimes, {
+    const emit = (event: string, payload: unknown): Promise<void> => this.reconciler.emit(event, payload);
+    this.settings = new PluginSettingsEditor({ registry: this.registry, audit: this.audit, emit });
+    this.reconciler = new PluginReconciler(this.registry, {
       db,
-      store: this.store,
       loader,
       migrator,
       logger: this.logger,
       drainTimeoutMs: config.drainTimeoutMs,
       quarantine: this.quarantine,
       safeMode: config.safeMode === true,
-      cellContext: {
-        settings: this,
+      activationContext: {
+        settings: { readSettings: (id) => this.settings.read(id) },
         hostInfo: new HostInfo(HOST_API_VERSION, db.kind, this.instanceId),
         dataSource: db.dataSource,
         startTimeoutMs: config.startTimeoutMs,
@@ -159,55 +167,76 @@ export class AppnestHost {
         taskGate: db.kind === 'postgres' ? adapters.taskGate({ dataSource: db.dataSource, instanceId: this.instanceId, logger: this.logger }) : ALWAYS_RUN,
         jobs: this.jobs,
         extensions: this.extensions,
-        emit: (event, payload) => this.activator.emit(event, payload),
-        exportsOf: (id) => this.activator.exportsOf(id),
+        emit,
+        exportsOf: (id) => this.reconciler.exportsOf(id),
         errors: this.errors,
         tasks: config.metrics === false ? undefined : this.metrics,
       },
     });
-    this.maintenance = new PluginMaintenance({
-      config,
-      runtimes: this.runtimes,
-      runtime: (id) => this.runtime(id),
-      activator: this.activator,
-      store: this.store,
+    this.views = new PluginViews({
+      registry: this.registry,
+      migrator,
+      activation: (id) => this.reconciler.activations.get(id),
+      errors: this.errors,
+      metrics: this.metrics,
+      logs: this.pluginLogs,
+      logLevelOf: (id) => this.logLevelOf(id),
+      settings: (id) => this.settings.read(id),
+    });
+    this.migrations = new PluginMigrations({ pluginsDir: config.pluginsDir, registry: this.registry, loader, migrator, audit: this.audit });
+    this.uninstaller = new PluginUninstaller({
+      pluginsDir: config.pluginsDir,
+      frontendPluginsDir: config.frontendPluginsDir,
+      registry: this.registry,
       loader,
       migrator,
       audit: this.audit,
-      disableSet: (id) => this.checkDisable(id),
       archives: this.archives,
+      disableSet: (id) => this.checkDisable(id),
+      reconcile: () => this.reconciler.reconcile(),
       jobs: this.jobs,
     });
-    this.operations = new PluginOperations({
-      runtime: (id) => this.runtime(id),
-      runtimes: this.runtimes,
-      activator: this.activator,
-      store: this.store,
+    const refresh = async (): Promise<void> => {
+      await this.syncWithDisk();
+      await this.reconciler.reconcile();
+    };
+    this.installs = new PluginInstalls({
+      registry: this.registry,
       audit: this.audit,
       logger: this.logger,
       installer,
       archives: this.archives,
-      readSettings: (id) => this.readSettings(id),
       transaction: (work) => db.dataSource.transaction(work),
-      refresh: async () => {
-        await this.syncWithDisk();
-        await this.activator.apply();
-      },
+      refresh,
     });
+    this.actions = new PluginActions({
+      registry: this.registry,
+      activation: (id) => this.reconciler.activations.get(id),
+      audit: this.audit,
+      logger: this.logger,
+      settings: (id) => this.settings.read(id),
+    });
+    this.cluster = new ClusterFollow({ dataSource: db.dataSource, logger: this.logger, follower: stored.follower, registry: this.registry, changes: this.changes, refresh, emit });
     this.healthChecks = new HostHealth(
       this.instanceId,
       {
-        runtimes: () => this.runtimes.values(),
-        cell: (id) => this.activator.cells.get(id),
-        degraded: (id) => this.errors.viewOf(id, this.activator.cells.has(id)).degraded,
+        entries: () => this.registry.all(),
+        activation: (id) => this.reconciler.activations.get(id),
+        degraded: (id) => this.errors.viewOf(id, this.reconciler.activations.has(id)).degraded,
         enter: (id) => this.errors.enter(id),
-        activeCount: () => this.activator.cells.size,
+        activeCount: () => this.reconciler.activations.size,
       },
       db.dataSource,
       () => this.stopped,
       config.safeMode === true,
     );
-    this.server = createServer((req, res) => this.route(req, res));
+    this.server = createServer(
+      pluginRouter({
+        activation: (id) => this.reconciler.activations.get(id),
+        frontDoor: () => this.frontDoor,
+        observe: config.metrics === false ? undefined : (id, req, res) => this.metrics.observeRequest(id, req, res),
+      }),
+    );
   }
 
   static async start(config: HostConfig, options: HostStartOptions): Promise<AppnestHost> {
@@ -223,29 +252,15 @@ export class AppnestHost {
     host.errors.attach();
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
-      const rolledBack = await host.recoverInstalls();
-      await host.clusterSync.pullFiles();
-      await host.syncWithDisk(true);
-      await host.applyQuarantine(rolledBack);
-      if (config.safeMode) host.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
-      await host.activator.apply();
-      host.hostApp = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
-      if (db.kind === 'postgres') {
-        host.channel = options.adapters.channel({
-          url: db.url,
-          instanceId: host.instanceId,
-          logger: host.logger.child('cluster'),
-          onChange: (change) => host.onClusterChange(change),
-          onResync: () => host.scheduleResync(),
-        });
-        await host.channel.start();
-      }
+      await host.startPlugins();
+      host.frontDoor = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
+      if (db.kind === 'postgres') await host.cluster.start(options.adapters, db.url, host.instanceId);
       await new Promise<void>((resolve, reject) => {
         host.server.once('error', reject);
         host.server.listen(config.port, resolve);
       });
       writeFileSync(join(config.dataDir, 'host.json'), JSON.stringify({ pid: process.pid, url: host.url }));
-      await host.activator.emit(HOST_EVENTS.ready, { activePlugins: [...host.activator.cells.keys()] });
+      await host.reconciler.emit(HOST_EVENTS.ready, { activePlugins: [...host.reconciler.activations.keys()] });
       host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${host.stateCounts()}), database: ${db.kind}`);
       return host;
     } catch (err) {
@@ -254,58 +269,15 @@ export class AppnestHost {
     }
   }
 
-  /**
-   * Before any plugin runs: a plugin whose start the last process died in, and a plugin disabled
-   * offline, start disabled. Crashed ones keep their reason until enabled again.
-   */
-  private async applyQuarantine(rolledBack: Set<string>): Promise<void> {
-    for (const id of this.quarantine.takeOverInterrupted()) {
-      // A start cut off during an install was of the files the install recovery just took back.
-      if (rolledBack.has(id)) {
-        this.quarantine.remove(id);
-        this.logger.info(`Plugin '${id}': the start cut off by the last stop was of the interrupted install; its previous version starts`);
-      } else this.logger.error(`PLG_QUARANTINED: ${this.quarantine.entries()[id].reason}`);
-    }
-    for (const [id, entry] of Object.entries(this.quarantine.entries())) {
-      const runtime = this.runtimes.get(id);
-      if (runtime?.record.enabled) {
-        await this.store.update(id, { enabled: false });
-        runtime.record.enabled = false;
-        await this.audit.record({ actor: entry.kind === 'offline' ? 'cli (offline)' : 'system', action: 'disable', pluginId: id, outcome: 'ok', detail: { code: 'PLG_QUARANTINED', reason: entry.reason } });
-      }
-      if (entry.kind === 'offline' || !runtime) this.quarantine.remove(id);
-    }
-  }
-
-  /** Settles the installs a killed process left half done (see the install journal) and says so in the audit. */
-  /** Rolls interrupted installs back or forward; returns the ids rolled back. */
-  private async recoverInstalls(): Promise<Set<string>> {
-    const recovered = await recoverInstalls({ stagingDir: stagingDirOf(this.config.pluginsDir), storedSha: (id) => this.archives.storedSha(id) });
-    const rolledBack = new Set(recovered.filter((install) => install.direction !== 'forward').map((install) => install.id));
-    for (const install of recovered) {
-      if (install.direction === 'forward') {
-        this.archives.setLocal(install.id, install.sha256);
-        this.logger.info(`Plugin '${install.id}': the install interrupted by the last stop was already stored; it is completed`);
-        continue;
-      }
-      if (!install.replaced) await this.forgetUnusedRecord(install.id);
-      const what = install.replaced ? 'its previous version is back' : 'its files are removed';
-      this.logger.warn(`PLG_INSTALL_INTERRUPTED: Plugin '${install.id}': an install was interrupted by the last stop; ${what}`);
-      await this.audit.record({
-        actor: 'system',
-        action: 'install',
-        pluginId: install.id,
-        outcome: 'failed',
-        detail: { code: 'PLG_INSTALL_INTERRUPTED', sha256: install.sha256 || null, restored: install.replaced },
-      });
-    }
-    return rolledBack;
-  }
-
-  /** A new id whose install was rolled back leaves no record, unless it holds something of an earlier install. */
-  private async forgetUnusedRecord(id: string): Promise<void> {
-    const record = (await this.store.all()).find((r) => r.id === id);
-    if (record && !record.everEnabled && Object.keys(record.settings ?? {}).length === 0) await this.store.remove(id);
+  /** The start sequence before the host serves: recover, follow the stored archives, scan, quarantine, start. */
+  private async startPlugins(): Promise<void> {
+    const recovery = { stagingDir: stagingDirOf(this.config.pluginsDir), registry: this.registry, archives: this.archives, quarantine: this.quarantine, audit: this.audit, logger: this.logger };
+    const rolledBack = await settleInterruptedInstalls(recovery);
+    await this.follower.pullFiles();
+    await this.syncWithDisk(true);
+    await quarantineAtStart(recovery, rolledBack);
+    if (this.config.safeMode) this.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
+    await this.reconciler.reconcile();
   }
 
   get url(): string {
@@ -313,46 +285,22 @@ export class AppnestHost {
     return `http://127.0.0.1:${address?.port ?? this.config.port}`;
   }
 
-  private route(req: IncomingMessage, res: ServerResponse): void {
-    const match = PLUGIN_PATH.exec(req.url ?? '/');
-    if (match && match[1] !== 'assets') {
-      const id = safeDecode(match[1]);
-      const cell = this.activator.cells.get(id);
-      if (cell) {
-        if (this.config.metrics !== false) this.metrics.observeRequest(id, req, res);
-        return cell.handle(req, res);
-      }
-      return sendError(res, new PluginError('PLG_NOT_FOUND', `No active plugin '${id}' serves ${req.url}.`, { pluginId: id, hint: `Enable '${id}', or check the plugin id in the path.` }));
-    }
-    if (this.hostApp) return this.hostApp.handler(req, res);
-    res.setHeader('retry-after', '1');
-    sendError(res, new PluginError('PLG_HOST_STARTING', 'The host is starting; retry in a moment.'));
+  /** The registry's entry of `id`, if it is installed. */
+  findPlugin(id: string): PluginEntry | undefined {
+    return this.registry.get(id);
   }
 
-  /** Runs state changes one at a time, in the order asked. */
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /** The registry's entry of `id`, or PLG_NOT_FOUND. */
+  plugin(id: string): PluginEntry {
+    return this.registry.require(id);
   }
 
-  runtime(id: string): PluginRuntime {
-    const runtime = this.runtimes.get(id);
-    if (!runtime) {
-      throw new PluginError('PLG_NOT_FOUND', `No plugin '${id}' is installed.`, {
-        pluginId: id,
-        hint: 'List plugins with GET /api/admin/plugins (or `appnest list`); reload after copying new files.',
-      });
-    }
-    return runtime;
-  }
-
-  listPlugins() {
+  listPlugins(): Promise<PluginView[]> {
     return this.views.list();
   }
 
-  describePlugin(id: string) {
-    return this.views.describe(this.runtime(id));
+  describePlugin(id: string): Promise<PluginView> {
+    return this.views.describe(this.registry.require(id));
   }
 
   health() {
@@ -365,118 +313,90 @@ export class AppnestHost {
 
   /** A plugin's settings with defaults merged (defaults are never written). */
   readSettings(pluginId: string): Record<string, unknown> {
-    const runtime = this.runtime(pluginId);
-    return withDefaults(runtime.discovered?.descriptor.settings ?? [], runtime.record.settings);
+    return this.settings.read(pluginId);
   }
 
-  /** Enables (with its dependencies) or disables (with its dependents) a plugin, live. */
-  setEnabled(id: string, enabled: boolean, options: Actor & { acceptRisk?: boolean }) {
-    return this.serialize(async () => {
+  /** Enables a plugin, live, with the disabled plugins it depends on. */
+  enable(id: string, options: Actor & { acceptRisk?: boolean }): Promise<PluginView> {
+    return this.changeEnabled(id, true, options);
+  }
+
+  /** Disables a plugin, live, with the enabled plugins that depend on it. */
+  disable(id: string, options: Actor): Promise<PluginView> {
+    return this.changeEnabled(id, false, options);
+  }
+
+  private changeEnabled(id: string, enabled: boolean, options: Actor & { acceptRisk?: boolean }): Promise<PluginView> {
+    return this.changes.run(async () => {
       const action = enabled ? 'enable' : 'disable';
       const began = performance.now();
       try {
         const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
-        if (enabled) this.activator.retry([id, ...targets]);
+        if (enabled) this.reconciler.retry([id, ...targets]);
         for (const target of targets) {
-          const runtime = this.runtime(target);
           if (enabled) this.quarantine.remove(target);
-          const patch = enabled ? { enabled: true, everEnabled: true } : { enabled: false };
-          await this.store.update(target, patch);
-          Object.assign(runtime.record, patch);
+          await this.registry.setFlags(target, enabled ? { enabled: true, everEnabled: true } : { enabled: false });
         }
-        if (targets.length) await this.announce(action, id);
-        const { started, stopped } = await this.activator.apply();
-        const runtime = this.runtime(id);
-        if (enabled && !this.config.safeMode && runtime.state !== 'active') throw runtime.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${runtime.state}.`, { pluginId: id });
+        if (targets.length) await this.cluster.announce(action, id);
+        const { started, stopped } = await this.reconciler.reconcile();
+        const plugin = this.registry.require(id);
+        if (enabled && !this.config.safeMode && plugin.state !== 'active') throw plugin.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${plugin.state}.`, { pluginId: id });
         await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
         this.metrics.operation(id, action, 'ok', (performance.now() - began) / 1000);
         for (const target of targets) {
-          if (enabled && this.runtime(target).state === 'active') await this.activator.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
-          if (!enabled) await this.activator.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
+          if (enabled && this.registry.require(target).state === 'active') await this.reconciler.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
+          if (!enabled) await this.reconciler.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
         }
-        return this.views.describe(runtime);
+        return this.views.describe(plugin);
       } catch (err) {
         const error = toPluginError(err, 'PLG_INTERNAL', id, `could not be ${action}d`);
         const outcome = error.status < 500 ? 'refused' : 'failed';
         await this.audit.record({ ...options, action, pluginId: id, outcome, detail: { code: error.code } });
-        if (this.runtimes.has(id)) this.metrics.operation(id, action, outcome, (performance.now() - began) / 1000);
+        if (this.registry.has(id)) this.metrics.operation(id, action, outcome, (performance.now() - began) / 1000);
         throw error;
       }
     });
   }
 
   private checkEnable(id: string, acceptRisk: boolean): string[] {
-    return planEnable(id, acceptRisk, { runtime: (t) => this.runtime(t), inputs: this.activator.resolverInputs(), pluginsDir: this.config.pluginsDir });
+    return planEnable(id, acceptRisk, { entry: (t) => this.registry.require(t), inputs: this.reconciler.resolverInputs(), pluginsDir: this.config.pluginsDir });
   }
 
   private checkDisable(id: string): string[] {
-    this.runtime(id);
-    return planDisable(id, { runtime: (t) => this.runtime(t), inputs: this.activator.resolverInputs() });
+    this.registry.require(id);
+    return planDisable(id, { entry: (t) => this.registry.require(t), inputs: this.reconciler.resolverInputs() });
   }
 
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
   reload(actor: Actor = { actor: 'system' }) {
-    return this.serialize(async () => {
+    return this.changes.run(async () => {
       const changes = await this.syncWithDisk(true);
-      await this.activator.apply();
+      await this.reconciler.reconcile();
       await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: { ...changes } });
       return { ...changes, plugins: await this.views.list() };
     });
   }
 
   migrate(id?: string, actor: Actor = { actor: 'system' }) {
-    return this.serialize(() => this.maintenance.migrate(id, actor));
+    return this.changes.run(() => this.migrations.migrate(id, actor));
   }
 
   revertMigrations(id: string, to?: string, actor: Actor = { actor: 'system' }) {
-    return this.serialize(() => this.maintenance.revert(id, to, actor));
+    return this.changes.run(() => this.migrations.revert(id, to, actor));
   }
 
   redoMigration(id: string, actor: Actor = { actor: 'system' }) {
-    return this.serialize(() => this.maintenance.redo(id, this.options.development === true, actor));
+    return this.changes.run(() => this.migrations.redo(id, this.options.development === true, actor));
   }
 
   uninstall(id: string, options: Actor & { purge?: boolean }) {
-    return this.serialize(async () => {
-      const result = await this.maintenance.uninstall(id, options);
+    return this.changes.run(async () => {
+      const result = await this.uninstaller.uninstall(id, options);
       this.pluginLogs.forget(id);
       this.logger.levels.delete(`plugin:${id}`);
-      await this.announce('uninstall', id);
+      await this.cluster.announce('uninstall', id);
       return result;
     });
-  }
-
-  /** Tells the other instances on the database that a stored change happened (never for a refused one). */
-  private async announce(kind: string, pluginId?: string): Promise<void> {
-    try {
-      await this.channel?.publish({ kind, pluginId }, (sql, params) => this.db.dataSource.query(sql, params));
-    } catch (err) {
-      this.logger.warn(`Could not notify the other instances of '${kind}': ${(err as Error).message}`);
-    }
-  }
-
-  private onClusterChange(change: ClusterChange): void {
-    this.logger.debug(`Instance ${change.instance} changed '${change.pluginId ?? '*'}' (${change.kind})`);
-    this.scheduleResync();
-  }
-
-  /** Coalesces bursts of notifications into one resync. */
-  private scheduleResync(): void {
-    if (this.stopped || this.resyncTimer) return;
-    this.resyncTimer = setTimeout(() => {
-      this.resyncTimer = undefined;
-      this.serialize(() => this.resync()).catch((err: Error) => this.logger.error(`Resync from the database failed: ${err.message}`));
-    }, 50);
-  }
-
-  /** Brings this instance in line with the database: files from stored archives, flags, settings, then the running set. */
-  private async resync(): Promise<void> {
-    if (this.stopped) return;
-    await this.clusterSync.pullFiles();
-    const settingsChanged = await this.clusterSync.pullRecords();
-    await this.syncWithDisk();
-    await this.activator.apply();
-    for (const pluginId of settingsChanged) await this.activator.emit(HOST_EVENTS.settingsChanged, { pluginId });
   }
 
   /**
@@ -484,18 +404,18 @@ export class AppnestHost {
    * served), then moved into place and started under the change lock.
    */
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
-    const staged = await this.operations.stage(archive, fileName);
-    const result = await this.serialize(async () => {
-      const done = await this.operations.commit(staged, archive, { ...options, source: fileName });
-      await this.announce('install', done.id);
+    const staged = await this.installs.stage(archive, fileName);
+    const result = await this.changes.run(async () => {
+      const done = await this.installs.commit(staged, archive, { ...options, source: fileName });
+      await this.cluster.announce('install', done.id);
       return done;
     });
-    return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
+    return { ...(await this.views.describe(this.registry.require(result.id))), replaced: result.replaced, sha256: result.sha256 };
   }
 
   /** The plugin's log level from now on (`null`: the host's again); not stored, a restart forgets it. */
   setLogLevel(id: string, level: unknown): { id: string; logLevel: LogLevel } {
-    this.runtime(id);
+    this.registry.require(id);
     if (level !== null && !LOG_LEVELS.includes(level as LogLevel)) {
       throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, { pluginId: id, hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`, details: { field: 'level' } });
     }
@@ -510,33 +430,33 @@ export class AppnestHost {
     return this.logger.levels.get(`plugin:${id}`) ?? this.config.logLevel;
   }
 
-  saveSettings(id: string, settings: unknown, actor: Actor) {
-    return this.serialize(async () => {
-      await this.operations.saveSettings(id, settings, actor);
-      await this.announce('settings', id);
-      return this.views.describe(this.runtime(id));
+  saveSettings(id: string, settings: unknown, actor: Actor): Promise<PluginView> {
+    return this.changes.run(async () => {
+      await this.settings.save(id, settings, actor);
+      await this.cluster.announce('settings', id);
+      return this.views.describe(this.registry.require(id));
     });
   }
 
   /** A plugin's queues, their counts and recent failures. */
   jobsOf(id: string) {
-    this.runtime(id);
+    this.registry.require(id);
     return this.jobInspector.summary(id);
   }
 
   /** One job of a plugin, for following a queued action. */
   jobOf(id: string, jobId: string) {
-    this.runtime(id);
+    this.registry.require(id);
     return this.jobInspector.job(id, jobId);
   }
 
   retryJob(id: string, jobId: string, actor: Actor) {
-    this.runtime(id);
+    this.registry.require(id);
     return this.audited('job:retry', id, actor, () => this.jobInspector.retry(id, jobId));
   }
 
   cancelJob(id: string, jobId: string, actor: Actor) {
-    this.runtime(id);
+    this.registry.require(id);
     return this.audited('job:cancel', id, actor, () => this.jobInspector.cancel(id, jobId));
   }
 
@@ -546,21 +466,21 @@ export class AppnestHost {
     return result;
   }
 
-  runAction(id: string, action: string, params: unknown, actor: Actor) {
-    return this.operations.run(id, action, params, actor);
+  runAction(id: string, action: string, params: unknown, actor: Actor): Promise<unknown> {
+    return this.actions.run(id, action, params, actor);
   }
 
-  /** Reads the plugin folders and brings the records and runtimes in line with them; optionally installs dropped zips first. */
+  /** Reads the plugin folders and brings the registry in line with them; optionally installs dropped zips first. */
   private async syncWithDisk(installDropped = false): Promise<DiskChanges> {
     let scan = this.scanner.scan();
-    const added = installDropped && scan.archives.length ? await this.operations.installDropped(scan.archives) : [];
+    const added = installDropped && scan.archives.length ? await this.installs.installDropped(scan.archives) : [];
     if (added.length) scan = this.scanner.scan();
-    return syncRuntimes(scan, { runtimes: this.runtimes, store: this.store, logger: this.logger }, added);
+    return this.registry.syncWithScan(scan, added);
   }
 
   private stateCounts(): string {
     const counts = new Map<string, number>();
-    for (const r of this.runtimes.values()) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+    for (const r of this.registry.all()) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
     return [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'no plugins';
   }
 
@@ -568,16 +488,15 @@ export class AppnestHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.resyncTimer);
-    await this.channel?.stop();
-    await this.queue.catch(() => undefined);
+    await this.cluster.stop();
+    await this.changes.idle();
     this.pluginLogs.close();
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await closed;
-    await this.activator.stopAll();
+    await this.reconciler.stopAll();
     await this.jobs.stop();
-    await this.hostApp?.app.close();
+    await this.frontDoor?.app.close();
     await this.refusedAuthentications.stop().catch((err: Error) => this.logger.warn(`Could not write the refused authentications to the audit: ${err.message}`));
     await this.compiler.flushCaches();
     rmSync(join(this.config.dataDir, 'host.json'), { force: true });
@@ -589,17 +508,4 @@ export class AppnestHost {
   }
 }
 
-/** An error answer of the front door, in the catalogue's one shape (the same as the error filter's). */
-function sendError(res: ServerResponse, error: PluginError): void {
-  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(error.toJSON()));
-}
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}

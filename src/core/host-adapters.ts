@@ -1,10 +1,9 @@
+import type { AdminApi } from './admin-api';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import type { HostLogger } from '../logging/host-logger';
 import type { RequestHandler } from './activation/plugin-activation';
-import type { PluginRuntime } from './registry/plugin-entry';
-import type { PluginStore } from './registry/plugin-store';
 import type { TaskGate } from './activation/scheduled-task-guard';
 
 /**
@@ -18,8 +17,8 @@ export interface HostAdapters {
     dataSource: DataSource;
     pluginsDir: string;
     shared: boolean;
-    runtimes: Map<string, PluginRuntime>;
-    store: PluginStore;
+    /** The ids of the plugins this instance knows. */
+    installedIds: () => string[];
     installer: PluginArchiveInstaller;
     logger: HostLogger;
   }): { archives: StoredArchives; follower: ClusterFollower };
@@ -28,7 +27,7 @@ export interface HostAdapters {
   /** Announces stored changes to the other instances and hears theirs (PostgreSQL only). */
   channel(ctx: { url: string; instanceId: string; logger: HostLogger; onChange: (change: ClusterChange) => void; onResync: () => void }): ChangeChannel;
   /** The host's own HTTP routes (admin API, assets, the web app), around `api`. */
-  frontDoor(api: unknown, ctx: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor>;
+  frontDoor(api: AdminApi, ctx: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor>;
 }
 
 /** Uploaded archives kept in the database, so every instance can install the same files. */
@@ -39,11 +38,9 @@ export interface StoredArchives {
   setLocal(pluginId: string, sha256: string | undefined): void;
 }
 
-/** Brings this instance in line with the database after another instance changed something. */
+/** Brings this instance's plugin files in line with the archives stored by the other instances. */
 export interface ClusterFollower {
   pullFiles(): Promise<void>;
-  /** Returns the ids whose settings changed. */
-  pullRecords(): Promise<string[]>;
 }
 
 export interface ClusterChange {

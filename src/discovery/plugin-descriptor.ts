@@ -1,32 +1,10 @@
 import validRange from 'semver/ranges/valid';
 import { PluginError } from '../errors/plugin-error';
 
-export type SettingType = 'boolean' | 'number' | 'string' | 'text' | 'select' | 'secret';
+import type { ActionDescriptor, SettingDescriptor, SettingType } from '../contracts/plugin-view';
+
+export type { ActionDescriptor, SettingDescriptor, SettingOption, SettingType } from '../contracts/plugin-view';
 export const SETTING_TYPES: readonly SettingType[] = ['boolean', 'number', 'string', 'text', 'select', 'secret'];
-
-export interface SettingOption {
-  value: string;
-  label: string;
-}
-
-export interface SettingDescriptor {
-  id: string;
-  label: string;
-  type: SettingType;
-  default?: unknown;
-  required?: boolean;
-  min?: number;
-  max?: number;
-  options?: SettingOption[];
-  helpText?: string;
-}
-
-export interface ActionDescriptor {
-  id: string;
-  label: string;
-  description?: string;
-  confirm?: { title: string; message: string };
-}
 
 /** plugin.json, as read without running any plugin code. */
 export interface PluginDescriptor {

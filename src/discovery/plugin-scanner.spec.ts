@@ -52,7 +52,7 @@ describe('readPluginFolder', () => {
       version: '1.2.0',
       legacy: false,
       backendRoot: dir,
-      backendEntry: join(dir, 'app.module.ts'),
+      markerFile: join(dir, 'app.module.ts'),
       frontendRoot: join(dir, 'frontend'),
       manifestPath: join(dir, 'frontend/manifest.json'),
       error: undefined,

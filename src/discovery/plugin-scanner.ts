@@ -5,7 +5,9 @@ import { assertValidPluginId, normalisePluginId } from './plugin-id';
 import { parseDescriptor, type PluginDescriptor } from './plugin-descriptor';
 import { findBackendRoot, findFrontendRoot, markerIn, manifestIn } from './plugin-layout';
 
-export type PluginSource = 'plugins' | 'frontend-plugins';
+import type { PluginSource } from '../contracts/plugin-view';
+
+export type { PluginSource } from '../contracts/plugin-view';
 
 /** What the scanner knows about one plugin folder, without running any of its code. */
 export interface DiscoveredPlugin {
@@ -19,7 +21,7 @@ export interface DiscoveredPlugin {
   version: string;
   backendRoot?: string;
   /** The marker file (app.module.ts or app.module.js) inside backendRoot. */
-  backendEntry?: string;
+  markerFile?: string;
   frontendRoot?: string;
   manifestPath?: string;
   /** Set when the folder cannot become a plugin (bad descriptor, no entry point). */
@@ -85,7 +87,7 @@ export function readPluginFolder(dir: string, source: PluginSource, fallbackId =
     name: descriptor.name ?? id,
     version: descriptor.version ?? '0.0.0',
     backendRoot,
-    backendEntry: backendRoot ? markerIn(backendRoot) : undefined,
+    markerFile: backendRoot ? markerIn(backendRoot) : undefined,
     frontendRoot: frontend?.dir,
     manifestPath: frontend?.manifest,
     error,

@@ -38,7 +38,7 @@ export class PluginDoctor {
     this.seen.set(plugin.id, dir);
     checkSharedPackages(plugin, findings);
     const compiled = checkCompile(plugin, this.compiler, findings);
-    const backend = compiled && plugin.backendEntry && !plugin.error ? checkImport(plugin, this.loader, findings) : undefined;
+    const backend = compiled && plugin.markerFile && !plugin.error ? checkImport(plugin, this.loader, findings) : undefined;
     if (backend) {
       checkTables(plugin, backend, findings);
       checkActions(plugin, backend, findings);

@@ -20,20 +20,20 @@ export interface FrontendListing {
 export const assetBase = (pluginId: string): string => `/api/plugins/assets/${pluginId}/`;
 
 /** Active plugins whose manifest is valid, by id; a plugin with an invalid manifest is skipped. */
-export function listFrontends(runtimes: Iterable<FrontendSource>): FrontendListing[] {
+export function listFrontends(entries: Iterable<FrontendSource>): FrontendListing[] {
   const out: FrontendListing[] = [];
-  for (const runtime of [...runtimes].sort((a, b) => a.id.localeCompare(b.id))) {
-    const plugin = runtime.discovered;
-    if (runtime.state !== 'active' || !plugin) continue;
+  for (const entry of [...entries].sort((a, b) => a.id.localeCompare(b.id))) {
+    const plugin = entry.discovered;
+    if (entry.state !== 'active' || !plugin) continue;
     const manifest = manifestReader.read(plugin)?.manifest;
     if (!manifest) continue;
-    const base = assetBase(runtime.id);
-    out.push({ id: runtime.id, name: plugin.name, version: plugin.version, entry: base + manifest.entry, cssEntries: manifest.css.map((file) => base + file) });
+    const base = assetBase(entry.id);
+    out.push({ id: entry.id, name: plugin.name, version: plugin.version, entry: base + manifest.entry, cssEntries: manifest.css.map((file) => base + file) });
   }
   return out;
 }
 
 /** For the admin view (`frontendError`): why a plugin's frontend manifest is unusable, or null. */
-export function frontendErrorOf(runtime: FrontendSource): string | null {
-  return manifestReader.frontendError(runtime.discovered);
+export function frontendErrorOf(entry: FrontendSource): string | null {
+  return manifestReader.frontendError(entry.discovered);
 }

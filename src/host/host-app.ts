@@ -1,3 +1,4 @@
+import type { AdminApi } from '../core/admin-api';
 import express from 'express';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -27,7 +28,7 @@ class HostApiModule {}
  * Its logger is also every plugin's Nest `Logger` (Nest keeps one per process): `pluginOf` names
  * the plugin a line comes from.
  */
-export async function startHostApp(host: unknown, { logger, uploadDir, pluginOf }: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor> {
+export async function startHostApp(host: AdminApi, { logger, uploadDir, pluginOf }: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor> {
   const server = express();
   server.disable('x-powered-by');
   server.locals[UPLOAD_DIR_LOCAL] = uploadDir;

@@ -3,7 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { readFile, rm } from 'node:fs/promises';
 import type { Request } from 'express';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archive/archive-limits';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
@@ -18,7 +18,7 @@ function actorOf(req: Request): { actor: string; ip: string | null } {
 @Controller('api/admin')
 @UseGuards(AdminTokenGuard)
 export class AdminPluginsController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   @Get('plugins')
   list() {
@@ -67,12 +67,12 @@ export class AdminPluginsController {
     if (body.acceptRisk !== undefined && typeof body.acceptRisk !== 'boolean') {
       throw new PluginError('PLG_BAD_REQUEST', `"acceptRisk" must be true or false for plugin '${id}'.`, { pluginId: id, details: { field: 'acceptRisk' } });
     }
-    return this.host.setEnabled(id, body.enabled, { acceptRisk: body.acceptRisk === true, ...actorOf(req) });
+    return body.enabled ? this.host.enable(id, { acceptRisk: body.acceptRisk === true, ...actorOf(req) }) : this.host.disable(id, actorOf(req));
   }
 
   @Put('plugins/:id/settings')
   settings(@Param('id') id: string, @Body() body: { settings?: unknown } | undefined, @Req() req: Request) {
-    this.host.runtime(id);
+    this.host.plugin(id);
     if (!body || typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings)) {
       throw new PluginError('PLG_BAD_REQUEST', `Send the settings of plugin '${id}' as {"settings": {...}}.`, { pluginId: id, details: { field: 'settings' } });
     }
@@ -82,7 +82,7 @@ export class AdminPluginsController {
   @Post('plugins/:id/run')
   @HttpCode(200)
   async run(@Param('id') id: string, @Body() body: { action?: unknown; params?: unknown } | undefined, @Req() req: Request) {
-    this.host.runtime(id);
+    this.host.plugin(id);
     if (typeof body?.action !== 'string' || body.action === '' || body.action.length > MAX_ACTION_ID_LENGTH) {
       throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run, in at most ${MAX_ACTION_ID_LENGTH} characters: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
     }

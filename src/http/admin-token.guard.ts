@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { tokenMatches } from '../core/admin/admin-token';
 import { PluginError } from '../errors/plugin-error';
 import { APPNEST_HOST } from './host-tokens';
@@ -11,7 +11,7 @@ import { APPNEST_HOST } from './host-tokens';
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();

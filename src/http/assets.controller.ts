@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { PLUGIN_ID_PATTERN } from '../discovery/plugin-id';
 import { PluginError } from '../errors/plugin-error';
 import { cacheControlOf } from '../frontend/content-types';
@@ -24,7 +24,7 @@ function notFound(id: string | undefined, what: string): PluginError {
 /** `GET /api/plugins/assets/<id>/<path>`: the files an active plugin's manifest lists, and nothing else. */
 @Controller('api/plugins/assets')
 export class AssetsController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   @Get(':id{/*path}')
   serve(@Req() req: Request, @Res() res: Response): void {
@@ -32,9 +32,9 @@ export class AssetsController {
     const segments = decodeRequestPath(encodedPathAfter(req.originalUrl, PREFIX) ?? '');
     const [id, ...path] = segments ?? [];
     if (!segments || path.length === 0) throw notFound(id, 'serves no frontend file at that path');
-    const runtime = this.host.runtimes.get(id);
-    const plugin = runtime?.discovered;
-    if (!runtime || runtime.state !== 'active' || !plugin?.frontendRoot) throw notFound(id, 'is not an active plugin with a frontend');
+    const entry = this.host.findPlugin(id);
+    const plugin = entry?.discovered;
+    if (!entry || entry.state !== 'active' || !plugin?.frontendRoot) throw notFound(id, 'is not an active plugin with a frontend');
     const manifest = manifestReader.read(plugin)?.manifest;
     const file = manifest?.lists(path.join('/')) ? openInside(plugin.frontendRoot, path) : undefined;
     if (!file) throw notFound(id, 'serves no frontend file at that path');

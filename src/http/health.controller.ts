@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { APPNEST_HOST } from './host-tokens';
 
 /** Probes for container orchestrators: no token, no plugin code run. */
 @Controller('api/health')
 export class HealthController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   /** The process serves HTTP: restart it when this stops answering. */
   @Get('live')

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
 
@@ -8,7 +8,7 @@ import { APPNEST_HOST } from './host-tokens';
 @Controller('metrics')
 @UseGuards(AdminTokenGuard)
 export class MetricsController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   @Get()
   async scrape(@Res() res: Response): Promise<void> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { PluginError } from '../errors/plugin-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { APPNEST_HOST } from './host-tokens';
@@ -10,11 +10,11 @@ import { PLUGIN_LOG_LINES } from '../core/telemetry/plugin-log-buffer';
 @Controller('api/admin/plugins')
 @UseGuards(AdminTokenGuard)
 export class PluginLogsController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   @Get(':id/logs')
   logs(@Param('id') id: string, @Query('lines') lines: string | undefined, @Query('follow') follow: string | undefined, @Req() req: Request, @Res() res: Response): void {
-    this.host.runtime(id);
+    this.host.plugin(id);
     const count = lines === undefined ? PLUGIN_LOG_LINES : Number(lines);
     if (!Number.isInteger(count) || count < 0 || count > PLUGIN_LOG_LINES) {
       throw new PluginError('PLG_BAD_REQUEST', `'lines' must be a whole number from 0 to ${PLUGIN_LOG_LINES}, got '${lines}'.`, { pluginId: id, details: { field: 'lines' } });

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { AppnestHost } from '../core/appnest-host';
+import type { AdminApi } from '../core/admin-api';
 import { APPNEST_HOST } from './host-tokens';
 
 @Controller('api')
 export class PublicController {
-  constructor(@Inject(APPNEST_HOST) private readonly host: AppnestHost) {}
+  constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 
   @Get('health')
   health() {

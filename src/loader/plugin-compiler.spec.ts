@@ -117,7 +117,7 @@ describe('PluginLoader.precompile', () => {
     write('plugins/demo/node_modules/lib/index.js', 'module.exports = 1;\n');
     write('plugins/demo/frontend/src/main.ts', 'export {};\n');
     write('plugins/demo/settings.json', '{}');
-    const plugin = { id: 'demo', dir, backendRoot: dir, backendEntry: join(dir, 'app.module.ts'), frontendRoot: join(dir, 'frontend') } as DiscoveredPlugin;
+    const plugin = { id: 'demo', dir, backendRoot: dir, markerFile: join(dir, 'app.module.ts'), frontendRoot: join(dir, 'frontend') } as DiscoveredPlugin;
 
     expect(await new PluginLoader(new PluginCompiler(dataDir)).precompile([plugin])).toBe(3);
   });

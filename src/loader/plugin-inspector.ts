@@ -1,10 +1,9 @@
 import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 
-export interface PluginRoute {
-  method: string;
-  path: string;
-}
+import type { PluginRoute } from '../contracts/plugin-view';
+
+export type { PluginRoute } from '../contracts/plugin-view';
 
 type ModuleRef = Function | { module?: Function; imports?: unknown[]; controllers?: Function[] } | { forwardRef?: () => unknown };
 

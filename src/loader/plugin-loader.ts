@@ -66,20 +66,20 @@ export class PluginLoader {
   }
 
   loadBackend(plugin: DiscoveredPlugin): LoadedBackend {
-    if (!plugin.backendEntry) throw new PluginError('PLG_INTERNAL', `Plugin '${plugin.id}' has no backend to load.`, { pluginId: plugin.id });
+    if (!plugin.markerFile) throw new PluginError('PLG_INTERNAL', `Plugin '${plugin.id}' has no backend to load.`, { pluginId: plugin.id });
     const code = this.codeLoader(plugin);
     const tables = getMetadataArgsStorage().tables;
     const tablesBefore = tables.length;
     let moduleExports: unknown;
     try {
-      moduleExports = code.load(plugin.backendEntry);
+      moduleExports = code.load(plugin.markerFile);
     } catch (err) {
       const at = err instanceof PluginError ? undefined : code.locate(err);
       throw toPluginError(err, 'PLG_IMPORT_FAILED', plugin.id, `threw while its code was imported${at ? ` (at ${at})` : ''}`);
     }
     const moduleClass = findModuleClass(moduleExports);
     if (!moduleClass) {
-      throw new PluginError('PLG_NO_MODULE', `Plugin '${plugin.id}': ${basename(plugin.backendEntry)} exports no @Module class.`, {
+      throw new PluginError('PLG_NO_MODULE', `Plugin '${plugin.id}': ${basename(plugin.markerFile)} exports no @Module class.`, {
         pluginId: plugin.id,
         hint: 'Export the plugin root module, e.g. `export class NotesModule {}` decorated with @Module({...}).',
       });

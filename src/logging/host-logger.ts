@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+import type { LogLevel } from '../contracts/plugin-view';
+
+export type { LogLevel } from '../contracts/plugin-view';
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
 /** One line per event: `time level [context] message`. Never given setting values or secrets. */

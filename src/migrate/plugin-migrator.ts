@@ -7,10 +7,8 @@ import { instantiateMigration, listMigrationFiles, type PluginMigrationFile } fr
 import type { PluginCodeLoader } from '../loader/plugin-code-loader';
 import { hasEmptyUp } from './empty-migration';
 
-export interface MigrationStatus {
-  applied: { name: string; appliedAt: string; changed: boolean }[];
-  pending: string[];
-}
+export type { MigrationStatus } from '../contracts/plugin-view';
+import type { MigrationStatus } from '../contracts/plugin-view';
 
 interface LedgerRow {
   name: string;

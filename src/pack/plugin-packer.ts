@@ -154,7 +154,7 @@ async function checkArchive(archive: Buffer, id: string, work: string): Promise<
   const staged = await installer.stage(archive, `${id}.zip`);
   try {
     const plugin = readPluginFolder(staged.dir, 'plugins', id);
-    if (plugin.backendEntry) new PluginLoader(new PluginCompiler(join(work, 'cache'))).loadBackend(plugin);
+    if (plugin.markerFile) new PluginLoader(new PluginCompiler(join(work, 'cache'))).loadBackend(plugin);
   } finally {
     await staged.discard();
   }

@@ -29,7 +29,7 @@ describe('scaffoldPlugin', () => {
     expect(files.some((f) => f.endsWith('.test.ts'))).toBe(false);
     expect(files.some((f) => f.startsWith('web/') || f.startsWith('frontend/'))).toBe(false);
     const plugin = readPluginFolder(dir, 'plugins');
-    expect(plugin).toMatchObject({ id: 'my-notes', name: 'My notes', version: '0.1.0', backendEntry: join(dir, 'app.module.ts') });
+    expect(plugin).toMatchObject({ id: 'my-notes', name: 'My notes', version: '0.1.0', markerFile: join(dir, 'app.module.ts') });
     expect(plugin.error).toBeUndefined();
     const descriptor = parseDescriptor(readFileSync(join(dir, 'plugin.json'), 'utf8'), 'plugin.json');
     expect(descriptor.settings?.map((s) => s.id)).toEqual(['retentionDays']);

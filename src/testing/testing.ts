@@ -45,7 +45,7 @@ export interface TestHost {
   readonly url: string;
   /** The admin bearer token, for the admin API (`Authorization: Bearer <token>`). */
   readonly adminToken: string;
-  /** The running host (its admin methods: setEnabled, saveSettings, runAction, reload, ...). */
+  /** The running host (its admin methods: enable, disable, saveSettings, runAction, reload, ...). */
   readonly host: AppnestHost;
   /** The host's log lines so far. */
   readonly logs: string[];
@@ -87,7 +87,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     mkdirSync(config.frontendPluginsDir, { recursive: true });
     host = await startHost(config, { logSink: (line) => logs.push(line) });
     if (options.enable !== false) {
-      for (const id of ids) await host.setEnabled(id, true, { actor: 'test', acceptRisk: true });
+      for (const id of ids) await host.enable(id, { actor: 'test', acceptRisk: true });
     }
   } catch (err) {
     await cleanup();

@@ -36,7 +36,7 @@ export const JOB_COMMANDS: Record<string, Command> = {
         for (const verb of ['retry', 'cancel'] as const) {
           const jobId = stringFlag(ctx, verb);
           if (jobId === undefined) continue;
-          const done = await call('POST', `/api/admin/plugins/${enc(id)}/jobs/${enc(jobId)}/${verb}`);
+          const done = await call<{ id: string; queue: string }>('POST', `/api/admin/plugins/${enc(id)}/jobs/${enc(jobId)}/${verb}`);
           return print(ctx, done, () => `${verb === 'retry' ? 'Retried' : 'Cancelled'} job ${done.id} of '${id}' (queue '${done.queue}').`);
         }
         const summary = await call('GET', `/api/admin/plugins/${enc(id)}/jobs`);

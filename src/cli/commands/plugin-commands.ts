@@ -1,3 +1,4 @@
+import type { InstalledPluginView, PluginView, UninstallResult } from '../../contracts/plugin-view';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
@@ -44,7 +45,7 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
-function printPlugins(ctx: CommandContext, plugins: any[]): void {
+function printPlugins(ctx: CommandContext, plugins: PluginView[]): void {
   print(ctx, plugins, () => {
     if (plugins.length === 0) return 'No plugins installed.';
     const rows = plugins.map((p) => [p.id, p.version, p.degraded ? `${p.state} (degraded)` : p.state, p.enabled ? 'yes' : 'no', p.error ? `${p.error.code}: ${p.error.message}` : '']);
@@ -67,7 +68,7 @@ function disableOffline(ctx: CommandContext, id: string): void {
   print(ctx, value, () => `${id}: disabled; no host answered, so the next start applies it before loading any plugin.`);
 }
 
-export const describeState = (p: any): string => `${p.id} ${p.version}: ${p.state}${p.error ? ` (${p.error.code}: ${p.error.message})` : ''}`;
+export const describeState = (p: PluginView): string => `${p.id} ${p.version}: ${p.state}${p.error ? ` (${p.error.code}: ${p.error.message})` : ''}`;
 
 export const PLUGIN_COMMANDS: Record<string, Command> = {
   list: {
@@ -75,7 +76,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     summary: 'every plugin with its version, state and error',
     options: [JSON_OPTION],
     arity: [0, 0],
-    run: (ctx) => withHost(ctx, async (call) => printPlugins(ctx, await call('GET', '/api/admin/plugins'))),
+    run: (ctx) => withHost(ctx, async (call) => printPlugins(ctx, await call<PluginView[]>('GET', '/api/admin/plugins'))),
   },
   enable: {
     usage: 'enable <id> [--accept-risk]',
@@ -85,7 +86,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     run: (ctx) =>
       withHost(ctx, async (call) => {
         const [id] = ctx.args.positionals;
-        const p = await withProgress(`Enabling '${id}' (migrations run first)`, () => call('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: true, acceptRisk: ctx.args.flags['accept-risk'] === true }));
+        const p = await withProgress(`Enabling '${id}' (migrations run first)`, () => call<PluginView>('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: true, acceptRisk: ctx.args.flags['accept-risk'] === true }));
         print(ctx, p, () => describeState(p));
       }),
   },
@@ -99,7 +100,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
       const { runningHostUrl } = require('../host-connection') as typeof import('../host-connection');
       if (!(await runningHostUrl(ctx.config.dataDir))) return disableOffline(ctx, id);
       await withHost(ctx, async (call) => {
-        const p = await call('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: false });
+        const p = await call<PluginView>('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: false });
         print(ctx, p, () => describeState(p));
       });
     },
@@ -112,7 +113,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     run: (ctx) =>
       withHost(ctx, async (_call, host) => {
         const { zip, name } = archiveOf(ctx.args.positionals[0]);
-        const p = await withProgress(`Installing ${name} (${formatBytes(zip.length)})`, () => host.upload(zip, name, ctx.args.flags.overwrite === true));
+        const p = await withProgress(`Installing ${name} (${formatBytes(zip.length)})`, () => host.upload<InstalledPluginView>(zip, name, ctx.args.flags.overwrite === true));
         print(ctx, p, () => [`${p.replaced ? 'Upgraded' : 'Installed'} ${describeState(p)}`, `sha256 ${p.sha256}`]);
       }),
   },
@@ -124,9 +125,9 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     run: (ctx) =>
       withHost(ctx, async (call) => {
         const [id, ...pairs] = ctx.args.positionals;
-        let p = await call('GET', `/api/admin/plugins/${enc(id)}`);
-        if (pairs.length) p = await call('PUT', `/api/admin/plugins/${enc(id)}/settings`, { settings: { ...p.settings, ...parsePairs(pairs) } });
-        print(ctx, p.settings, () => Object.entries(p.settings as Record<string, unknown>).map(([key, value]) => `${key}=${JSON.stringify(value)}`));
+        let p = await call<PluginView>('GET', `/api/admin/plugins/${enc(id)}`);
+        if (pairs.length) p = await call<PluginView>('PUT', `/api/admin/plugins/${enc(id)}/settings`, { settings: { ...p.settings, ...parsePairs(pairs) } });
+        print(ctx, p.settings, () => Object.entries(p.settings).map(([key, value]) => `${key}=${JSON.stringify(value)}`));
       }),
   },
   run: {
@@ -144,7 +145,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
             throw new PluginError('PLG_BAD_REQUEST', `The parameters of '${action}' are not JSON: ${(err as Error).message}`, { pluginId: id, hint: `appnest run ${id} ${action} '{"key": 1}'` });
           }
         }
-        const { result } = await withProgress(`Running '${id}' action '${action}'`, () => call('POST', `/api/admin/plugins/${enc(id)}/run`, { action, params }));
+        const { result } = await withProgress(`Running '${id}' action '${action}'`, () => call<{ result: unknown }>('POST', `/api/admin/plugins/${enc(id)}/run`, { action, params }));
         ctx.out(JSON.stringify(result, null, 2));
       }),
   },
@@ -156,7 +157,7 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     run: (ctx) =>
       withHost(ctx, async (call) => {
         const [id] = ctx.args.positionals;
-        const result = await withProgress(`Uninstalling '${id}'`, () => call('DELETE', `/api/admin/plugins/${enc(id)}${ctx.args.flags.purge ? '?purge=true' : ''}`));
+        const result = await withProgress(`Uninstalling '${id}'`, () => call<UninstallResult>('DELETE', `/api/admin/plugins/${enc(id)}${ctx.args.flags.purge ? '?purge=true' : ''}`));
         print(ctx, result, () => `Uninstalled '${id}'${result.purged ? `, purged (reverted: ${result.reverted.join(', ') || 'none'})` : ''}.`);
       }),
   },

@@ -1,7 +1,7 @@
 import type { HostLogger } from '../../logging/host-logger';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
-import type { Activation } from './shared-application';
+import type { ActivationStatus } from './shared-application';
 
 const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
 
@@ -14,7 +14,7 @@ export function guardEventHandlers(
   instances: object[],
   pluginId: string,
   logger: HostLogger,
-  activation: Activation = { stopped: false },
+  activation: ActivationStatus = { stopped: false },
   enter: EnterScope = OUTSIDE_PLUGINS,
 ): void {
   for (const instance of instances as Record<string, unknown>[]) {

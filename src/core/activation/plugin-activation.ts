@@ -10,11 +10,11 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 /**
  * One active plugin: its own Nest application (its module, its scheduler, its event bus), or its
- * part of an application shared with the plugins it started with (SharedApplication), started
- * once per activation and stopped once per deactivation. The core's HTTP server sends it the
- * requests under /api/plugins/<id>/; a stopping cell finishes its in-flight requests first.
+ * part of an application shared with the plugins it started with (SharedApplication), from its
+ * start to its stop. The core's HTTP server sends it the
+ * requests under /api/plugins/<id>/; a stopping activation finishes its in-flight requests first.
  */
-export class PluginCell {
+export class PluginActivation {
   private inflight = 0;
   private drained?: () => void;
   private stopping?: Promise<void>;
@@ -26,8 +26,8 @@ export class PluginCell {
     readonly app: INestApplication,
     private readonly handler: RequestHandler,
     readonly backend: LoadedBackend,
-    /** The cells of its dependencies when it started: it restarts when one of them does. */
-    readonly dependencies: Map<string, PluginCell>,
+    /** The activations of its dependencies when it started: it restarts when one of them does. */
+    readonly dependencies: Map<string, PluginActivation>,
     /** Set when the plugin started in an application shared with others. */
     private readonly shared?: SharedApplication,
   ) {}

@@ -4,7 +4,7 @@ import { isPerInstance } from '../../sdk/per-instance.decorator';
 import type { TaskObserver } from '../telemetry/task-observer';
 import { methodsOf } from './plugin-instances';
 import { OUTSIDE_PLUGINS, type EnterScope } from './plugin-scope';
-import type { Activation } from './shared-application';
+import type { ActivationStatus } from './shared-application';
 
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
@@ -42,7 +42,7 @@ export function guardScheduledTasks(
   pluginId: string,
   gate: TaskGate,
   logger: HostLogger,
-  activation: Activation = { stopped: false },
+  activation: ActivationStatus = { stopped: false },
   enter: EnterScope = OUTSIDE_PLUGINS,
   observer?: TaskObserver,
 ): ScheduledTask[] {

@@ -4,7 +4,7 @@ import type { HostLogger } from '../../logging/host-logger';
 import { pluginInstances } from './plugin-instances';
 
 /** Whether a plugin's hooks, tasks and event handlers still belong to a running activation. */
-export interface Activation {
+export interface ActivationStatus {
   stopped: boolean;
   /**
    * Set for a member of a shared application: a start hook of this plugin that throws or times
@@ -15,10 +15,8 @@ export interface Activation {
   failure?: Error;
 }
 
-export interface TaskListing {
-  name: string;
-  kind: 'cron' | 'interval' | 'timeout';
-}
+export type { TaskListing } from '../../contracts/plugin-view';
+import type { TaskListing } from '../../contracts/plugin-view';
 
 /** The application's scheduler, when some plugin of it has scheduled tasks. */
 function schedulerOf(app: INestApplication): SchedulerRegistry | undefined {
@@ -53,11 +51,11 @@ export const STOP_HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onAp
  * application closes when its last member has left.
  */
 export class SharedApplication {
-  private readonly members: Map<string, { modules: Function[]; activation: Activation }>;
+  private readonly members: Map<string, { modules: Function[]; activation: ActivationStatus }>;
 
   constructor(
     readonly app: INestApplication,
-    members: { pluginId: string; modules: Function[]; activation: Activation }[],
+    members: { pluginId: string; modules: Function[]; activation: ActivationStatus }[],
   ) {
     this.members = new Map(members.map((m) => [m.pluginId, { modules: m.modules, activation: m.activation }]));
   }

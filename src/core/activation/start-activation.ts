@@ -16,20 +16,20 @@ import { HostEvents } from '../../sdk/host-events';
 import { PluginSettings, type SettingsSource } from '../../sdk/plugin-settings';
 import { setExportedProvidersResolver, type ExportedProvidersResolver } from '../../sdk/plugin-module';
 import type { ExtensionRegistry } from './extension-registry';
-import { PluginCell, type RequestHandler } from './plugin-activation';
+import { PluginActivation, type RequestHandler } from './plugin-activation';
 import { guardEventHandlers } from './event-handler-guard';
 import { eventEmitter, pluginFeatures } from './plugin-features';
 import { pluginInstances } from './plugin-instances';
 import { PluginRoutesAdapter } from './plugin-routes-adapter';
 import { guardScheduledTasks, type TaskGate } from './scheduled-task-guard';
-import { SharedApplication, STOP_HOOKS, type Activation } from './shared-application';
+import { SharedApplication, STOP_HOOKS, type ActivationStatus } from './shared-application';
 import { withTimeout } from './timeout';
 import type { UnhandledErrors } from '../telemetry/unhandled-errors';
 import type { JobBroker } from '../../jobs/job-broker';
 import { JobQueue } from '../../jobs/job-queue';
 import type { TaskObserver } from '../telemetry/task-observer';
 
-export interface CellContext {
+export interface ActivationContext {
   settings: SettingsSource;
   hostInfo: HostInfo;
   dataSource: DataSource;
@@ -53,12 +53,12 @@ export interface CellContext {
 class AppnestSdkModule {}
 
 @Module({})
-class PluginCellRootModule {}
+class ActivationRootModule {}
 
 const START_HOOKS = ['onModuleInit', 'onApplicationBootstrap'] as const;
 
 /** What every plugin is given, the same for all: host info, the database, host events. */
-function hostProviders(ctx: CellContext): Provider[] {
+function hostProviders(ctx: ActivationContext): Provider[] {
   const events: HostEvents = { emit: (event, payload) => ctx.emit(event, payload) };
   return [
     { provide: HostInfo, useValue: ctx.hostInfo },
@@ -69,7 +69,7 @@ function hostProviders(ctx: CellContext): Provider[] {
 }
 
 /** What is the plugin's own: its settings and its view of the extension points. */
-function pluginProviders(ctx: CellContext, pluginId: string): Provider[] {
+function pluginProviders(ctx: ActivationContext, pluginId: string): Provider[] {
   return [
     { provide: PluginSettings, useValue: new PluginSettings(ctx.settings, pluginId) },
     { provide: EXTENSION_POINTS, useValue: ctx.extensions.bind(pluginId) },
@@ -82,7 +82,7 @@ function sdkModule(moduleClass: Function, providers: Provider[], global: boolean
 }
 
 /** Runs `create` with the exported-providers resolver of usePluginModule in place, within the start timeout. */
-async function createApplication(ctx: CellContext, root: DynamicModule, server: express.Express, subject: string, pluginId?: string): Promise<INestApplication> {
+async function createApplication(ctx: ActivationContext, root: DynamicModule, server: express.Express, subject: string, pluginId?: string): Promise<INestApplication> {
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
@@ -104,7 +104,7 @@ function featureModules(backends: LoadedBackend[]): DynamicModule[] {
 }
 
 /** Wraps the plugin's hooks, tasks and event handlers before the application initialises. */
-function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, backend: LoadedBackend, activation: Activation): void {
+function guardPlugin(app: INestApplication, ctx: ActivationContext, pluginId: string, backend: LoadedBackend, activation: ActivationStatus): void {
   const instances = pluginInstances(app, backend.modules);
   const enter = ctx.errors.enter(pluginId);
   const logger = ctx.logger.child(`plugin:${pluginId}`);
@@ -114,7 +114,7 @@ function guardPlugin(app: INestApplication, ctx: CellContext, pluginId: string, 
 }
 
 /** The application's request handler, run in the plugin's scope (what its requests schedule is its own). */
-function scopedHandler(ctx: CellContext, pluginId: string, server: express.Express): RequestHandler {
+function scopedHandler(ctx: ActivationContext, pluginId: string, server: express.Express): RequestHandler {
   const enter = ctx.errors.enter(pluginId);
   return (req, res) => enter(() => server(req as express.Request, res as express.Response));
 }
@@ -126,9 +126,9 @@ function newServer(): express.Express {
 }
 
 /** Starts one plugin as its own Nest application. Any failure is the plugin's, with its id. */
-export async function startPluginCell(ctx: CellContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginCell>): Promise<PluginCell> {
+export async function startActivation(ctx: ActivationContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginActivation>): Promise<PluginActivation> {
   const root: DynamicModule = {
-    module: PluginCellRootModule,
+    module: ActivationRootModule,
     imports: [sdkModule(AppnestSdkModule, [...hostProviders(ctx), ...pluginProviders(ctx, pluginId)], true), ...featureModules([backend]), backend.moduleClass as Type<unknown>],
   };
   const server = newServer();
@@ -148,13 +148,13 @@ export async function startPluginCell(ctx: CellContext, pluginId: string, backen
     throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'failed to start');
   }
   ctx.errors.started(pluginId);
-  const cell = new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, dependencies);
-  cell.stopJobs = stopJobs;
-  return cell;
+  const activation = new PluginActivation(pluginId, app, scopedHandler(ctx, pluginId, server), backend, dependencies);
+  activation.stopJobs = stopJobs;
+  return activation;
 }
 
 /** Starts the workers of the plugin's @JobHandler queues; returns what stops them, if it has any. */
-async function startJobWorkers(ctx: CellContext, pluginId: string, app: INestApplication, backend: LoadedBackend): Promise<(() => Promise<void>) | undefined> {
+async function startJobWorkers(ctx: ActivationContext, pluginId: string, app: INestApplication, backend: LoadedBackend): Promise<(() => Promise<void>) | undefined> {
   const workers = await ctx.jobs.startWorkers(pluginId, pluginInstances(app, backend.modules));
   return workers && (() => ctx.jobs.stopWorkers(workers));
 }
@@ -163,7 +163,7 @@ async function startJobWorkers(ctx: CellContext, pluginId: string, app: INestApp
  * Runs the plugin's `configure(app)` (what its main.ts did: global pipes, filters, interceptors,
  * CORS, Swagger) on its own application, so it reaches the plugin's routes alone.
  */
-async function configureApplication(ctx: CellContext, pluginId: string, app: INestApplication, configure: NonNullable<LoadedBackend['configure']>): Promise<void> {
+async function configureApplication(ctx: ActivationContext, pluginId: string, app: INestApplication, configure: NonNullable<LoadedBackend['configure']>): Promise<void> {
   const run = Promise.resolve().then(() => configure(app));
   await withTimeout(run, ctx.startTimeoutMs, () =>
     new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': configure(app) did not finish within ${ctx.startTimeoutMs} ms.`, { pluginId }),
@@ -206,15 +206,15 @@ export function canShareApplication(backend: LoadedBackend): boolean {
 /**
  * Starts several plugins (each `canShareApplication`) in one Nest application: the host's
  * providers are global, each plugin's own (settings, extension points) are imported into its
- * modules alone, and each plugin's modules are mounted under its route prefix. Returns one cell
+ * modules alone, and each plugin's modules are mounted under its route prefix. Returns one activation
  * per plugin that started, and the error of each whose start hook threw or timed out: that one
  * leaves the application (as a stop would), the others run on, each constructed once. Any other
  * failure (a constructor, dependency injection) fails the whole start; the caller then starts
  * them one by one, which names the plugin at fault.
  */
-export async function startSharedCells(ctx: CellContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<{ cells: PluginCell[]; failures: Map<string, Error> }> {
+export async function startSharedActivations(ctx: ActivationContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<{ activations: PluginActivation[]; failures: Map<string, Error> }> {
   const root: DynamicModule = {
-    module: PluginCellRootModule,
+    module: ActivationRootModule,
     imports: [
       sdkModule(AppnestSdkModule, hostProviders(ctx), true),
       ...featureModules(members.map((m) => m.backend)),
@@ -236,7 +236,7 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
   const server = newServer();
   const ids = members.map((m) => m.pluginId);
   let app: INestApplication | undefined;
-  const activations: Activation[] = members.map(() => ({ stopped: false, isolated: true }));
+  const statuses: ActivationStatus[] = members.map(() => ({ stopped: false, isolated: true }));
   const stopJobs = new Map<string, (() => Promise<void>) | undefined>();
   try {
     try {
@@ -247,9 +247,9 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
         else Reflect.deleteMetadata(MODULE_METADATA.IMPORTS, moduleClass);
       }
     }
-    members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, activations[i]));
+    members.forEach(({ pluginId, backend }, i) => guardPlugin(app!, ctx, pluginId, backend, statuses[i]));
     await app.init();
-    const started = members.filter((_, i) => !activations[i].failure);
+    const started = members.filter((_, i) => !statuses[i].failure);
     for (const { pluginId, backend } of started) contributeExtensions(ctx.extensions, pluginId, app, backend.modules);
     for (const { pluginId, backend } of started) stopJobs.set(pluginId, await startJobWorkers(ctx, pluginId, app, backend));
   } catch (err) {
@@ -258,22 +258,22 @@ export async function startSharedCells(ctx: CellContext, members: { pluginId: st
     await app?.close().catch(() => undefined);
     throw err;
   }
-  const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: activations[i] })));
+  const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: statuses[i] })));
   const failures = new Map<string, Error>();
-  const cells: PluginCell[] = [];
+  const activations: PluginActivation[] = [];
   for (const [i, { pluginId, backend }] of members.entries()) {
-    const failure = activations[i].failure;
+    const failure = statuses[i].failure;
     if (failure) {
       failures.set(pluginId, failure);
       await shared.detach(pluginId, ctx.logger);
       continue;
     }
     ctx.errors.started(pluginId);
-    const cell = new PluginCell(pluginId, app, scopedHandler(ctx, pluginId, server), backend, new Map(), shared);
-    cell.stopJobs = stopJobs.get(pluginId);
-    cells.push(cell);
+    const activation = new PluginActivation(pluginId, app, scopedHandler(ctx, pluginId, server), backend, new Map(), shared);
+    activation.stopJobs = stopJobs.get(pluginId);
+    activations.push(activation);
   }
-  return { cells, failures };
+  return { activations, failures };
 }
 
 /** Contributes the plugin's `@Extension` providers to their extension points. */
@@ -289,7 +289,7 @@ export function contributeExtensions(extensions: ExtensionRegistry, pluginId: st
  * start timeout fails the plugin (by name); a stop hook that does is logged and does not block.
  * Once the activation is stopped, none of them runs again.
  */
-function guardLifecycleHooks(instances: object[], pluginId: string, ctx: CellContext, activation: Activation): void {
+function guardLifecycleHooks(instances: object[], pluginId: string, ctx: ActivationContext, activation: ActivationStatus): void {
   for (const instance of instances as Record<string, unknown>[]) {
     for (const hook of [...START_HOOKS, ...STOP_HOOKS]) {
       const original = instance[hook];

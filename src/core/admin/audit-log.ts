@@ -1,6 +1,12 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry } from '../../database/audit-entry.entity';
 
+/** Who asks for a change: written to the audit with it. */
+export interface Actor {
+  actor: string;
+  ip?: string | null;
+}
+
 export interface AuditInput {
   actor: string;
   ip?: string | null;

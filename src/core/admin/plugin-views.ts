@@ -1,71 +1,85 @@
+import type { PluginView } from '../../contracts/plugin-view';
 import { frontendErrorOf, listFrontends } from '../../frontend/frontend-list';
+import type { LogLevel } from '../../logging/host-logger';
 import type { MigrationStatus, PluginMigrator } from '../../migrate/plugin-migrator';
 import { maskSecrets } from '../../settings/setting-secrets';
-import type { AppnestHost } from '../appnest-host';
-import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginActivation } from '../activation/plugin-activation';
+import type { PluginEntry } from '../registry/plugin-entry';
+import type { PluginRegistry } from '../registry/plugin-registry';
+import type { PluginLogBuffer } from '../telemetry/plugin-log-buffer';
+import type { PluginMetrics } from '../telemetry/plugin-metrics';
+import type { UnhandledErrors } from '../telemetry/unhandled-errors';
+
+export type { PluginView } from '../../contracts/plugin-view';
 
 /** How many of a plugin's last log lines its description carries (GET .../logs has them all). */
 const RECENT_LOG_LINES = 20;
 
-/** What the admin API, the CLI and the health check show of the plugins. */
+/** What the admin API, the CLI and the web app show of the plugins (src/contracts/plugin-view.ts). */
 export class PluginViews {
   constructor(
-    private readonly host: AppnestHost,
-    private readonly migrator: PluginMigrator,
+    private readonly deps: {
+      registry: PluginRegistry;
+      migrator: PluginMigrator;
+      activation: (id: string) => PluginActivation | undefined;
+      errors: UnhandledErrors;
+      metrics: PluginMetrics;
+      logs: PluginLogBuffer;
+      logLevelOf: (id: string) => LogLevel;
+      /** A plugin's settings with defaults. */
+      settings: (id: string) => Record<string, unknown>;
+    },
   ) {}
 
-  async list() {
-    return Promise.all([...this.host.runtimes.values()].sort((a, b) => a.id.localeCompare(b.id)).map((r) => this.describe(r)));
+  list(): Promise<PluginView[]> {
+    return Promise.all(this.deps.registry.sorted().map((r) => this.describe(r)));
   }
 
-  async describe(runtime: PluginRuntime) {
-    const d = runtime.discovered;
+  async describe(entry: PluginEntry): Promise<PluginView> {
+    const { deps } = this;
+    const d = entry.discovered;
     const descriptor = d?.descriptor ?? {};
     let migrations: MigrationStatus = { applied: [], pending: [] };
     if (d) {
       try {
-        migrations = await this.migrator.status(d);
+        migrations = await deps.migrator.status(d);
       } catch (err) {
-        migrations = { applied: [], pending: [], error: (err as Error).message } as MigrationStatus;
+        migrations = { applied: [], pending: [], error: (err as Error).message };
       }
     }
+    const activation = deps.activation(entry.id);
     return {
-      id: runtime.id,
-      name: d?.name ?? runtime.id,
-      version: d?.version ?? runtime.record.version,
+      id: entry.id,
+      name: d?.name ?? entry.id,
+      version: d?.version ?? entry.record.version,
       description: descriptor.description ?? null,
       author: descriptor.author ?? null,
       legacy: d?.legacy ?? false,
       source: d?.source ?? null,
-      state: runtime.state,
-      ...this.host.errors.viewOf(runtime.id, this.host.activator.cells.has(runtime.id)),
-      enabled: runtime.record.enabled,
-      everEnabled: runtime.record.everEnabled,
-      error: runtime.error ? { code: runtime.error.code, message: runtime.error.message, hint: runtime.error.hint ?? null } : null,
-      backend: !!d?.backendEntry,
+      state: entry.state,
+      ...deps.errors.viewOf(entry.id, !!activation),
+      enabled: entry.record.enabled,
+      everEnabled: entry.record.everEnabled,
+      error: entry.error ? { code: entry.error.code, message: entry.error.message, hint: entry.error.hint ?? null } : null,
+      backend: !!d?.markerFile,
       frontend: !!d?.manifestPath,
-      frontendError: frontendErrorOf(runtime),
+      frontendError: frontendErrorOf(entry),
       dependsOn: descriptor.dependsOn ?? {},
       conflictsWith: descriptor.conflictsWith ?? [],
       settingsSchema: descriptor.settings ?? [],
-      settings: this.maskedSettings(runtime),
+      settings: entry.discovered ? maskSecrets(entry.discovered.descriptor.settings ?? [], deps.settings(entry.id)) : {},
       actions: descriptor.actions ?? [],
-      routes: runtime.state === 'active' ? (runtime.backend?.routes ?? []) : [],
-      tasks: this.host.activator.cells.get(runtime.id)?.tasks() ?? [],
-      entities: runtime.backend?.entities.map((e) => e.table) ?? [],
+      routes: entry.state === 'active' ? (entry.backend?.routes ?? []) : [],
+      tasks: activation?.tasks() ?? [],
+      entities: entry.backend?.entities.map((e) => e.table) ?? [],
       migrations,
-      metrics: this.host.metrics.summary(runtime.id),
-      logs: { level: this.host.logLevelOf(runtime.id), lines: this.host.pluginLogs.last(runtime.id, RECENT_LOG_LINES) },
+      metrics: deps.metrics.summary(entry.id),
+      logs: { level: deps.logLevelOf(entry.id), lines: deps.logs.last(entry.id, RECENT_LOG_LINES) },
     };
-  }
-
-  private maskedSettings(runtime: PluginRuntime): Record<string, unknown> {
-    if (!runtime.discovered) return {};
-    return maskSecrets(runtime.discovered.descriptor.settings ?? [], this.host.readSettings(runtime.id));
   }
 
   /** The SPA's list: active plugins with a valid frontend manifest, their entry and CSS. */
   frontends() {
-    return listFrontends(this.host.runtimes.values());
+    return listFrontends(this.deps.registry.all());
   }
 }

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import type { PluginCell } from '../activation/plugin-activation';
+import type { PluginActivation } from '../activation/plugin-activation';
 import { methodsOf, pluginInstances } from '../activation/plugin-instances';
-import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginEntry } from '../registry/plugin-entry';
 import type { EnterScope } from '../activation/plugin-scope';
 import { withTimeout } from '../activation/timeout';
 import { HEALTH_CHECK_METADATA, type HealthCheckResult, type HealthStatus } from '../../sdk/health-check.decorator';
@@ -16,8 +16,8 @@ export interface PluginHealth {
 }
 
 export interface PluginHealthSource {
-  runtimes(): Iterable<PluginRuntime>;
-  cell(pluginId: string): PluginCell | undefined;
+  entries(): Iterable<PluginEntry>;
+  activation(pluginId: string): PluginActivation | undefined;
   /** Set by the unhandled-error count: the plugin keeps leaving errors uncaught. */
   degraded(pluginId: string): boolean;
   enter(pluginId: string): EnterScope;
@@ -29,27 +29,27 @@ export interface PluginHealthSource {
  * `degraded`, and so does a dependency that is `failed`.
  */
 export async function checkPluginHealth(source: PluginHealthSource): Promise<PluginHealth[]> {
-  const runtimes = [...source.runtimes()].sort((a, b) => a.id.localeCompare(b.id));
-  const own = await Promise.all(runtimes.map((runtime) => ownHealth(runtime, source)));
+  const entries = [...source.entries()].sort((a, b) => a.id.localeCompare(b.id));
+  const own = await Promise.all(entries.map((entry) => ownHealth(entry, source)));
   const byId = new Map(own.map((health) => [health.id, health]));
   return own.map((health, i) => {
     if (health.status !== 'ok') return health;
-    const failed = Object.keys(runtimes[i].discovered?.descriptor.dependsOn ?? {}).find((dep) => byId.get(dep)?.status === 'failed');
+    const failed = Object.keys(entries[i].discovered?.descriptor.dependsOn ?? {}).find((dep) => byId.get(dep)?.status === 'failed');
     return failed === undefined ? health : { ...health, status: 'degraded', reason: `Its dependency '${failed}' is failed: ${byId.get(failed)?.reason ?? 'no reason given'}` };
   });
 }
 
-async function ownHealth(runtime: PluginRuntime, source: PluginHealthSource): Promise<PluginHealth> {
-  const base = { id: runtime.id, state: runtime.state, ...(runtime.error ? { error: runtime.error.code } : {}) };
-  if (!runtime.record.enabled) return { ...base, status: 'disabled' };
-  if (runtime.state !== 'active') {
-    const why = runtime.state === 'enabled' ? 'not started (the host runs in safe mode)' : runtime.state;
-    return { ...base, status: 'failed', reason: runtime.error?.message ?? `Plugin '${runtime.id}' is enabled but ${why}.` };
+async function ownHealth(entry: PluginEntry, source: PluginHealthSource): Promise<PluginHealth> {
+  const base = { id: entry.id, state: entry.state, ...(entry.error ? { error: entry.error.code } : {}) };
+  if (!entry.record.enabled) return { ...base, status: 'disabled' };
+  if (entry.state !== 'active') {
+    const why = entry.state === 'enabled' ? 'not started (the host runs in safe mode)' : entry.state;
+    return { ...base, status: 'failed', reason: entry.error?.message ?? `Plugin '${entry.id}' is enabled but ${why}.` };
   }
-  const cell = source.cell(runtime.id);
-  const checked = cell ? await runCheck(cell.app, cell.backend.modules, runtime.id, source.enter(runtime.id)) : { status: 'ok' as const };
-  if (checked.status === 'ok' && source.degraded(runtime.id)) {
-    return { ...base, status: 'degraded', reason: `Plugin '${runtime.id}' keeps leaving errors unhandled; see its unhandledErrors in the admin API.` };
+  const activation = source.activation(entry.id);
+  const checked = activation ? await runCheck(activation.app, activation.backend.modules, entry.id, source.enter(entry.id)) : { status: 'ok' as const };
+  if (checked.status === 'ok' && source.degraded(entry.id)) {
+    return { ...base, status: 'degraded', reason: `Plugin '${entry.id}' keeps leaving errors unhandled; see its unhandledErrors in the admin API.` };
   }
   return { ...base, ...checked };
 }

@@ -1,9 +1,9 @@
 import { PluginError } from '../../errors/plugin-error';
 import { conflicts, dependencyClosure, dependentClosure, type ResolverInput } from './plugin-resolver';
-import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginEntry } from '../registry/plugin-entry';
 
 export interface PlanContext {
-  runtime: (id: string) => PluginRuntime;
+  entry: (id: string) => PluginEntry;
   inputs: ResolverInput[];
 }
 
@@ -13,14 +13,14 @@ export interface PlanContext {
  * installed, trust accepted for first enables, no conflict with an enabled plugin.
  */
 export function planEnable(id: string, acceptRisk: boolean, ctx: PlanContext & { pluginsDir: string }): string[] {
-  const runtime = ctx.runtime(id);
-  if (!runtime.discovered) {
+  const entry = ctx.entry(id);
+  if (!entry.discovered) {
     throw new PluginError('PLG_FILES_MISSING', `Plugin '${id}' cannot be enabled: its files are gone from ${ctx.pluginsDir}.`, {
       pluginId: id,
       hint: 'Put the plugin folder back (or install it again), then reload.',
     });
   }
-  if (runtime.discovered.error) throw runtime.discovered.error;
+  if (entry.discovered.error) throw entry.discovered.error;
   const inputs = ctx.inputs;
   const byId = new Map(inputs.map((p) => [p.id, p]));
   const dependencies = dependencyClosure(id, byId);
@@ -32,8 +32,8 @@ export function planEnable(id: string, acceptRisk: boolean, ctx: PlanContext & {
       details: { dependency: missing },
     });
   }
-  const targets = [...dependencies, id].filter((t) => !ctx.runtime(t).record.enabled);
-  const untrusted = targets.filter((t) => !ctx.runtime(t).record.everEnabled);
+  const targets = [...dependencies, id].filter((t) => !ctx.entry(t).record.enabled);
+  const untrusted = targets.filter((t) => !ctx.entry(t).record.everEnabled);
   if (untrusted.length && !acceptRisk) {
     throw new PluginError('PLG_TRUST_REQUIRED', `Enabling '${untrusted.join("', '")}' for the first time runs its code with the host's full rights.`, {
       pluginId: id,
@@ -56,5 +56,5 @@ export function planEnable(id: string, acceptRisk: boolean, ctx: PlanContext & {
 
 /** The plugins to disable with `id`: its enabled dependents first, then itself. */
 export function planDisable(id: string, ctx: PlanContext): string[] {
-  return [...dependentClosure(id, ctx.inputs), id].filter((t) => ctx.runtime(t).record.enabled);
+  return [...dependentClosure(id, ctx.inputs), id].filter((t) => ctx.entry(t).record.enabled);
 }

@@ -6,13 +6,13 @@ import type { HostLogger } from '../../logging/host-logger';
 import type { PluginMigrator } from '../../migrate/plugin-migrator';
 import { registerOwnedClasses } from '../../loader/class-owners';
 import { HOST_API_VERSION } from '../../config/host-version';
-import type { PluginCell } from '../activation/plugin-activation';
-import { canShareApplication, contributeExtensions, startPluginCell, startSharedCells, type CellContext } from '../activation/start-activation';
+import type { PluginActivation } from '../activation/plugin-activation';
+import { canShareApplication, contributeExtensions, startActivation, startSharedActivations, type ActivationContext } from '../activation/start-activation';
 import { resolvePlugins, type ResolverInput } from './plugin-resolver';
 import type { PluginQuarantine } from './plugin-quarantine';
-import type { PluginRuntime } from '../registry/plugin-entry';
+import type { PluginEntry } from '../registry/plugin-entry';
 import type { PluginState } from '../registry/plugin-state';
-import type { PluginStore } from '../registry/plugin-store';
+import type { PluginRegistry } from '../registry/plugin-registry';
 
 const INCOMPATIBLE = ['PLG_HOST_INCOMPATIBLE', 'PLG_DEPENDENCY_VERSION', 'PLG_DEPENDENCY_MISSING'];
 
@@ -23,23 +23,22 @@ export interface ActivationResult {
 
 /**
  * Brings the running plugins in line with the stored flags: decides the set that can run (host
- * range, dependencies, conflicts), stops the cells that must go (dependents first), then loads,
+ * range, dependencies, conflicts), stops the activations that must go (dependents first), then loads,
  * migrates and starts the missing ones in dependency order. A plugin that fails at any step is
- * marked failed and the rest go on without it; cells that do not change are never touched.
+ * marked failed and the rest go on without it; activations that do not change are never touched.
  */
-export class PluginActivator {
+export class PluginReconciler {
   /** Running plugins by id. The HTTP server routes /api/plugins/<id>/ here. */
-  readonly cells = new Map<string, PluginCell>();
+  readonly activations = new Map<string, PluginActivation>();
 
   constructor(
-    private readonly runtimes: Map<string, PluginRuntime>,
+    private readonly registry: PluginRegistry,
     private readonly deps: {
       db: HostDatabase;
-      store: PluginStore;
       loader: PluginLoader;
       migrator: PluginMigrator;
       logger: HostLogger;
-      cellContext: CellContext;
+      activationContext: ActivationContext;
       drainTimeoutMs: number;
       quarantine: PluginQuarantine;
       /** Safe mode: no plugin starts; an enabled one stays `enabled`. */
@@ -48,24 +47,22 @@ export class PluginActivator {
   ) {}
 
   resolverInputs(): ResolverInput[] {
-    return [...this.runtimes.values()]
+    return this.registry
+      .all()
       .filter((r) => r.discovered && !r.discovered.error)
       .map((r) => ({ id: r.id, version: r.discovered!.version, descriptor: r.discovered!.descriptor, enabled: r.record.enabled }));
   }
 
   /** Forgets the start failures of `ids`: an operator's enable tries them again. */
   retry(ids: string[]): void {
-    for (const id of ids) {
-      const runtime = this.runtimes.get(id);
-      if (runtime) runtime.startFailure = undefined;
-    }
+    for (const id of ids) this.registry.setStartFailure(id, undefined);
   }
 
-  async apply(): Promise<ActivationResult> {
+  async reconcile(): Promise<ActivationResult> {
     const failures = new Map<string, PluginError>();
-    for (const runtime of this.runtimes.values()) {
-      const failed = runtime.startFailure;
-      if (failed && runtime.record.enabled && failed.fingerprint === runtime.fingerprint) failures.set(runtime.id, failed.error);
+    for (const entry of this.registry.all()) {
+      const failed = entry.startFailure;
+      if (failed && entry.record.enabled && failed.fingerprint === entry.fingerprint) failures.set(entry.id, failed.error);
     }
     const result: ActivationResult = { started: [], stopped: [] };
     for (;;) {
@@ -88,59 +85,59 @@ export class PluginActivator {
   private async replaceChanged(order: string[]): Promise<string[]> {
     const replaced: string[] = [];
     for (const id of order) {
-      const old = this.cells.get(id);
-      const runtime = this.runtimes.get(id)!;
-      if (!old || runtime.loadedFingerprint === runtime.fingerprint || !runtime.discovered?.backendEntry) continue;
+      const old = this.activations.get(id);
+      const entry = this.registry.get(id)!;
+      if (!old || entry.loadedFingerprint === entry.fingerprint || !entry.discovered?.markerFile) continue;
       const began = Date.now();
       try {
-        await this.deps.quarantine.attempt([id], () => this.prepare(runtime, this.tableOwners(id)));
+        await this.deps.quarantine.attempt([id], () => this.prepare(entry, this.tableOwners(id)));
         const oldEntities = old.backend.entities.map((e) => e.target);
-        await this.deps.db.dataSource.setPluginEntities(new Map([[id, [...oldEntities, ...runtime.backend!.entities.map((e) => e.target)]]]));
-        this.deps.cellContext.extensions.remove(id);
-        const next = await this.deps.quarantine.attempt([id], () => startPluginCell(this.deps.cellContext, id, runtime.backend!, old.dependencies));
-        this.cells.set(id, next);
+        await this.deps.db.dataSource.setPluginEntities(new Map([[id, [...oldEntities, ...entry.backend!.entities.map((e) => e.target)]]]));
+        this.deps.activationContext.extensions.remove(id);
+        const next = await this.deps.quarantine.attempt([id], () => startActivation(this.deps.activationContext, id, entry.backend!, old.dependencies));
+        this.activations.set(id, next);
         await old.stop(this.deps.drainTimeoutMs, this.deps.logger);
-        await this.deps.db.dataSource.setPluginEntities(new Map([[id, runtime.backend!.entities.map((e) => e.target)]]));
-        runtime.reloadError = undefined;
+        await this.deps.db.dataSource.setPluginEntities(new Map([[id, entry.backend!.entities.map((e) => e.target)]]));
+        this.registry.setReloadError(id, undefined);
         replaced.push(id);
         this.deps.logger.info(`Plugin '${id}' reloaded in ${Date.now() - began} ms`);
       } catch (err) {
-        runtime.backend = old.backend;
-        runtime.loadedFingerprint = runtime.fingerprint;
-        contributeExtensions(this.deps.cellContext.extensions, id, old.app, old.backend.modules);
+        this.registry.loaded(id, old.backend);
+        contributeExtensions(this.deps.activationContext.extensions, id, old.app, old.backend.modules);
         await this.deps.db.dataSource.setPluginEntities(new Map([[id, old.backend.entities.map((e) => e.target)]]));
-        runtime.reloadError = toPluginError(err, 'PLG_START_FAILED', id, 'could not reload');
-        this.deps.logger.error(`${runtime.reloadError.code}: ${runtime.reloadError.message} (the previous version keeps serving)`);
+        const error = toPluginError(err, 'PLG_START_FAILED', id, 'could not reload');
+        this.registry.setReloadError(id, error);
+        this.deps.logger.error(`${error.code}: ${error.message} (the previous version keeps serving)`);
       }
     }
     return replaced;
   }
 
-  /** Stops every cell that is not wanted, runs old code, or depends on a cell that changed; dependents first. */
+  /** Stops every activation that is not wanted, runs old code, or depends on an activation that changed; dependents first. */
   private async stopStale(order: string[]): Promise<string[]> {
     const keep = new Set<string>();
     for (const id of order) {
-      const cell = this.cells.get(id);
-      const runtime = this.runtimes.get(id);
-      if (!cell || !runtime) continue;
-      const current = runtime.backend === cell.backend && runtime.loadedFingerprint === runtime.fingerprint;
-      const depsCurrent = [...cell.dependencies].every(([dep, depCell]) => keep.has(dep) && this.cells.get(dep) === depCell);
+      const activation = this.activations.get(id);
+      const entry = this.registry.get(id);
+      if (!activation || !entry) continue;
+      const current = entry.backend === activation.backend && entry.loadedFingerprint === entry.fingerprint;
+      const depsCurrent = [...activation.dependencies].every(([dep, depActivation]) => keep.has(dep) && this.activations.get(dep) === depActivation);
       if (current && depsCurrent) keep.add(id);
     }
-    const stopping = [...this.cells.keys()].filter((id) => !keep.has(id)).reverse();
+    const stopping = [...this.activations.keys()].filter((id) => !keep.has(id)).reverse();
     await this.stopCells(stopping);
     return stopping;
   }
 
-  /** Stops the cells of `ids` in that order, then drops their entities in one metadata rebuild. */
+  /** Stops the activations of `ids` in that order, then drops their entities in one metadata rebuild. */
   private async stopCells(ids: string[]): Promise<void> {
     const stopped: string[] = [];
     for (const id of ids) {
-      const cell = this.cells.get(id);
-      if (!cell) continue;
-      this.cells.delete(id);
-      this.deps.cellContext.extensions.remove(id);
-      await cell.stop(this.deps.drainTimeoutMs, this.deps.logger);
+      const activation = this.activations.get(id);
+      if (!activation) continue;
+      this.activations.delete(id);
+      this.deps.activationContext.extensions.remove(id);
+      await activation.stop(this.deps.drainTimeoutMs, this.deps.logger);
       stopped.push(id);
       this.deps.logger.info(`Plugin '${id}' stopped`);
     }
@@ -148,29 +145,29 @@ export class PluginActivator {
   }
 
   /**
-   * Starts the plugins of `order` that have no cell; returns true when one newly failed. All of
+   * Starts the plugins of `order` that have no activation; returns true when one newly failed. All of
    * them are loaded and migrated first, so the shared DataSource rebuilds its metadata once.
    */
   private async startMissing(order: string[], failures: Map<string, PluginError>, started: string[]): Promise<boolean> {
-    const batch = order.filter((id) => !this.cells.has(id) && this.runtimes.get(id)!.discovered?.backendEntry);
+    const batch = order.filter((id) => !this.activations.has(id) && this.registry.get(id)!.discovered?.markerFile);
     if (batch.length === 0) return false;
     const tables = this.tableOwners();
     const ledger = await this.deps.migrator.appliedByPlugin();
-    await this.deps.loader.precompile(batch.map((id) => this.runtimes.get(id)!).filter(needsLoading).map((runtime) => runtime.discovered!));
+    await this.deps.loader.precompile(batch.map((id) => this.registry.get(id)!).filter(needsLoading).map((entry) => entry.discovered!));
     const migrated = new Map<string, number>();
     for (const id of batch) {
       try {
-        migrated.set(id, await this.deps.quarantine.attempt([id], () => this.prepare(this.runtimes.get(id)!, tables, ledger)));
+        migrated.set(id, await this.deps.quarantine.attempt([id], () => this.prepare(this.registry.get(id)!, tables, ledger)));
       } catch (err) {
         this.failed(id, err, failures);
         return true;
       }
     }
-    await this.deps.db.dataSource.setPluginEntities(new Map(batch.map((id) => [id, this.runtimes.get(id)!.backend!.entities.map((e) => e.target)])));
+    await this.deps.db.dataSource.setPluginEntities(new Map(batch.map((id) => [id, this.registry.get(id)!.backend!.entities.map((e) => e.target)])));
     const report = (id: string, ms: number): void => {
-      const b = this.runtimes.get(id)!.backend!;
+      const b = this.registry.get(id)!.backend!;
       this.deps.logger.info(
-        `Plugin '${id}' active in ${ms} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated.get(id)} migration(s) applied, ${this.cells.get(id)!.tasks().length} task(s)`,
+        `Plugin '${id}' active in ${ms} ms: ${b.routes.length} route(s), ${b.entities.length} entit${b.entities.length === 1 ? 'y' : 'ies'}, ${migrated.get(id)} migration(s) applied, ${this.activations.get(id)!.tasks().length} task(s)`,
       );
     };
     const shareable = batch.filter((id) => this.canShare(id));
@@ -178,13 +175,13 @@ export class PluginActivator {
       const together = shareable.slice(from, from + SHARED_APPLICATION_SIZE);
       const began = Date.now();
       try {
-        const { cells, failures: failed } = await this.deps.quarantine.attempt(together, () =>
-          startSharedCells(this.deps.cellContext, together.map((pluginId) => ({ pluginId, backend: this.runtimes.get(pluginId)!.backend! }))),
+        const { activations, failures: failed } = await this.deps.quarantine.attempt(together, () =>
+          startSharedActivations(this.deps.activationContext, together.map((pluginId) => ({ pluginId, backend: this.registry.get(pluginId)!.backend! }))),
         );
-        for (const cell of cells) {
-          this.cells.set(cell.pluginId, cell);
-          started.push(cell.pluginId);
-          report(cell.pluginId, Date.now() - began);
+        for (const activation of activations) {
+          this.activations.set(activation.pluginId, activation);
+          started.push(activation.pluginId);
+          report(activation.pluginId, Date.now() - began);
         }
         if (failed.size) {
           await this.deps.db.dataSource.setPluginEntities(new Map([...failed.keys()].map((id) => [id, []])));
@@ -196,14 +193,14 @@ export class PluginActivator {
       }
     }
     for (const [index, id] of batch.entries()) {
-      if (this.cells.has(id)) continue;
-      const runtime = this.runtimes.get(id)!;
+      if (this.activations.has(id)) continue;
+      const entry = this.registry.get(id)!;
       const began = Date.now();
       try {
-        const dependencies = new Map(Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, this.cells.get(dep)!] as const).filter(([, c]) => !!c));
-        this.cells.set(id, await this.deps.quarantine.attempt([id], () => startPluginCell(this.deps.cellContext, id, runtime.backend!, dependencies)));
+        const dependencies = new Map(Object.keys(entry.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, this.activations.get(dep)!] as const).filter(([, c]) => !!c));
+        this.activations.set(id, await this.deps.quarantine.attempt([id], () => startActivation(this.deps.activationContext, id, entry.backend!, dependencies)));
       } catch (err) {
-        await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.cells.has(rest)).map((rest) => [rest, []])));
+        await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.activations.has(rest)).map((rest) => [rest, []])));
         this.failed(id, err, failures);
         return true;
       }
@@ -217,8 +214,7 @@ export class PluginActivator {
   private failed(id: string, err: unknown, failures: Map<string, PluginError>): void {
     const error = toPluginError(err, 'PLG_START_FAILED', id, 'failed to start');
     failures.set(id, error);
-    const runtime = this.runtimes.get(id)!;
-    runtime.startFailure = { fingerprint: runtime.fingerprint, error };
+    this.registry.setStartFailure(id, error);
   }
 
   /**
@@ -227,17 +223,17 @@ export class PluginActivator {
    * and nothing of it reaches app-wide (canShareApplication).
    */
   private canShare(id: string): boolean {
-    const runtime = this.runtimes.get(id)!;
+    const entry = this.registry.get(id)!;
     if (this.deps.quarantine.isSuspect(id)) return false;
-    if (Object.keys(runtime.discovered!.descriptor.dependsOn ?? {}).length > 0) return false;
-    for (const other of this.runtimes.values()) if (other.discovered?.descriptor.dependsOn?.[id] !== undefined) return false;
-    return canShareApplication(runtime.backend!);
+    if (Object.keys(entry.discovered!.descriptor.dependsOn ?? {}).length > 0) return false;
+    for (const other of this.registry.all()) if (other.discovered?.descriptor.dependsOn?.[id] !== undefined) return false;
+    return canShareApplication(entry.backend!);
   }
 
   /** Which plugin (or the host) owns each table, among what runs now. */
   private tableOwners(except?: string): Map<string, string> {
     const owners = new Map<string, string>(HOST_ENTITIES.map((e) => [this.deps.db.dataSource.getMetadata(e).tableName, 'the host']));
-    for (const [id, cell] of this.cells) if (id !== except) for (const { table } of cell.backend.entities) owners.set(table, id);
+    for (const [id, activation] of this.activations) if (id !== except) for (const { table } of activation.backend.entities) owners.set(table, id);
     return owners;
   }
 
@@ -245,15 +241,15 @@ export class PluginActivator {
    * Loads the plugin's code when it is new or changed, claims its tables in `tables`, and applies
    * its pending migrations (the migration lock is taken only when the ledger shows some).
    */
-  private async prepare(runtime: PluginRuntime, tables: Map<string, string>, ledger?: Map<string, Map<string, string>>): Promise<number> {
-    const plugin = runtime.discovered!;
-    if (!runtime.backend || needsLoading(runtime)) {
-      runtime.backend = this.deps.loader.loadBackend(plugin);
-      runtime.loadedFingerprint = runtime.fingerprint;
-      registerOwnedClasses(plugin.id, runtime.backend.code.ownClasses);
+  private async prepare(entry: PluginEntry, tables: Map<string, string>, ledger?: Map<string, Map<string, string>>): Promise<number> {
+    const plugin = entry.discovered!;
+    if (!entry.backend || needsLoading(entry)) {
+      this.registry.loaded(plugin.id, this.deps.loader.loadBackend(plugin));
+      registerOwnedClasses(plugin.id, entry.backend!.code.ownClasses);
     }
     const prefix = plugin.id.replace(/-/g, '_');
-    for (const { table } of runtime.backend.entities) {
+    const backend = entry.backend!;
+    for (const { table } of backend.entities) {
       const owner = tables.get(table);
       if (owner && owner !== plugin.id) {
         const ownerName = owner === 'the host' ? 'the host' : `plugin '${owner}'`;
@@ -265,66 +261,58 @@ export class PluginActivator {
       }
       if (!table.startsWith(prefix)) this.deps.logger.debug(`Plugin '${plugin.id}': table '${table}' is not prefixed with the plugin id.`);
     }
-    for (const { table } of runtime.backend.entities) tables.set(table, plugin.id);
-    if (runtime.migratedFingerprint === runtime.fingerprint) return 0;
-    const applied = await this.deps.migrator.migrate(plugin, runtime.backend.code, ledger?.get(plugin.id) ?? (ledger ? new Map<string, string>() : undefined));
-    runtime.migratedFingerprint = runtime.fingerprint;
+    for (const { table } of backend.entities) tables.set(table, plugin.id);
+    if (entry.migratedFingerprint === entry.fingerprint) return 0;
+    const applied = await this.deps.migrator.migrate(plugin, backend.code, ledger?.get(plugin.id) ?? (ledger ? new Map<string, string>() : undefined));
+    this.registry.migrated(plugin.id);
     return applied.length;
   }
 
   private async settleStates(order: string[], refused: Map<string, PluginError>, failures: Map<string, PluginError>): Promise<void> {
-    for (const runtime of this.runtimes.values()) {
+    for (const entry of this.registry.all()) {
       let state: PluginState;
       let error: PluginError | undefined;
-      if (!runtime.discovered) state = 'missing';
-      else if (runtime.discovered.error) [state, error] = ['invalid', runtime.discovered.error];
-      else if (!runtime.record.enabled) {
-        [state, error] = [runtime.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(runtime.id)];
-        runtime.startFailure = undefined;
+      if (!entry.discovered) state = 'missing';
+      else if (entry.discovered.error) [state, error] = ['invalid', entry.discovered.error];
+      else if (!entry.record.enabled) {
+        [state, error] = [entry.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(entry.id)];
+        this.registry.setStartFailure(entry.id, undefined);
       }
       else if (this.deps.safeMode) state = 'enabled';
-      else if (failures.has(runtime.id)) [state, error] = ['failed', failures.get(runtime.id)];
-      else if (refused.has(runtime.id)) {
-        error = refused.get(runtime.id)!;
+      else if (failures.has(entry.id)) [state, error] = ['failed', failures.get(entry.id)];
+      else if (refused.has(entry.id)) {
+        error = refused.get(entry.id)!;
         state = INCOMPATIBLE.includes(error.code) ? 'incompatible' : 'failed';
-      } else state = order.includes(runtime.id) ? 'active' : 'failed';
-      if (state === 'active' && runtime.reloadError) error = runtime.reloadError;
-      if ((runtime.state !== state || runtime.error?.message !== error?.message) && error) this.deps.logger.warn(`${error.code}: ${error.message}`);
-      runtime.state = state;
-      runtime.error = error;
-      const stored = error ? { code: error.code, message: error.message } : null;
-      if (runtime.record.state !== state || (runtime.record.error?.message ?? null) !== (stored?.message ?? null)) {
-        await this.deps.store.setState(runtime.id, state, stored);
-        runtime.record.state = state;
-        runtime.record.error = stored;
-      }
+      } else state = order.includes(entry.id) ? 'active' : 'failed';
+      if (state === 'active' && entry.reloadError) error = entry.reloadError;
+      if ((await this.registry.settle(entry.id, state, error)) && error) this.deps.logger.warn(`${error.code}: ${error.message}`);
     }
   }
 
   /** Delivers an event to every active plugin; a failing handler is logged and skipped. */
   async emit(event: string, payload: unknown): Promise<void> {
     // Plugins sharing an application share its event bus: deliver once per application.
-    const byApp = new Map([...this.cells.values()].map((cell) => [cell.app, cell] as const));
-    await Promise.all([...byApp.values()].map((cell) => cell.emit(event, payload, this.deps.logger)));
+    const byApp = new Map([...this.activations.values()].map((activation) => [activation.app, activation] as const));
+    await Promise.all([...byApp.values()].map((activation) => activation.emit(event, payload, this.deps.logger)));
   }
 
   /** The running instances exported by the root module of an active plugin (usePluginModule). */
   exportsOf(pluginId: string): { provide: unknown; useValue: unknown }[] {
-    const cell = this.cells.get(pluginId);
-    if (!cell) {
+    const activation = this.activations.get(pluginId);
+    if (!activation) {
       throw new PluginError('PLG_DEPENDENCY_MISSING', `usePluginModule('${pluginId}'): plugin '${pluginId}' is not active.`, {
         hint: `List '${pluginId}' in "dependsOn" so it is enabled and started first.`,
       });
     }
-    const exported = (Reflect.getMetadata('exports', cell.backend.moduleClass) as unknown[] | undefined) ?? [];
+    const exported = (Reflect.getMetadata('exports', activation.backend.moduleClass) as unknown[] | undefined) ?? [];
     return exported
       .filter((token) => !(typeof token === 'function' && Reflect.getMetadata('providers', token) !== undefined) && typeof token !== 'object')
-      .map((token) => ({ provide: token, useValue: cell.app.get(token as string, { strict: false }) }));
+      .map((token) => ({ provide: token, useValue: activation.app.get(token as string, { strict: false }) }));
   }
 
-  /** Stops every cell, dependents first. */
+  /** Stops every activation, dependents first. */
   async stopAll(): Promise<void> {
-    await this.stopCells([...this.cells.keys()].reverse());
+    await this.stopCells([...this.activations.keys()].reverse());
   }
 }
 
@@ -337,6 +325,6 @@ export class PluginActivator {
 const SHARED_APPLICATION_SIZE = 100;
 
 /** The plugin's code is not loaded yet, or its folder changed since. */
-function needsLoading(runtime: PluginRuntime): boolean {
-  return !runtime.backend || runtime.loadedFingerprint !== runtime.fingerprint;
+function needsLoading(entry: PluginEntry): boolean {
+  return !entry.backend || entry.loadedFingerprint !== entry.fingerprint;
 }

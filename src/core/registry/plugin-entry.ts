@@ -8,8 +8,11 @@ import type { PluginError } from '../../errors/plugin-error';
 import type { LoadedBackend } from '../../loader/plugin-loader';
 import type { PluginState } from './plugin-state';
 
-/** Everything the core knows about one plugin at this moment. */
-export interface PluginRuntime {
+/**
+ * What the registry knows of one plugin at this moment. Outside the registry it is read-only
+ * (`PluginEntry`); the registry's methods make every change and store what must be stored.
+ */
+export interface EntryFields {
   id: string;
   /** undefined when the files are gone (state `missing`). */
   discovered?: DiscoveredPlugin;
@@ -33,6 +36,8 @@ export interface PluginRuntime {
    */
   startFailure?: { fingerprint?: string; error: PluginError };
 }
+
+export type PluginEntry = Readonly<Omit<EntryFields, 'record'>> & { readonly record: Readonly<PluginRecord> };
 
 /**
  * The identity of a plugin folder: every path with its content; node_modules excluded. Content, not

@@ -1,10 +1,1 @@
-/** SPEC section 5. */
-export type PluginState =
-  | 'installed'
-  | 'enabled'
-  | 'active'
-  | 'disabled'
-  | 'failed'
-  | 'invalid'
-  | 'incompatible'
-  | 'missing';
+export type { PluginState } from '../../contracts/plugin-view';

@@ -3,14 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TaskObserver } from './task-observer';
 
-/** What a plugin's card and the admin API show of its metrics (since the host started). */
-export interface PluginMetricsSummary {
-  requests: number;
-  serverErrors: number;
-  meanRequestMs: number | null;
-  taskRuns: number;
-  taskFailures: number;
-}
+import type { PluginMetricsSummary } from '../../contracts/plugin-view';
+
+export type { PluginMetricsSummary } from '../../contracts/plugin-view';
 
 /** What the registry reads from the host at scrape time. */
 export interface MetricsSource {

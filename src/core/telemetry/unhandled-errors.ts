@@ -2,7 +2,9 @@ import { sep } from 'node:path';
 import type { HostLogger } from '../../logging/host-logger';
 import { currentPluginScope, enterPluginScope, type EnterScope } from '../activation/plugin-scope';
 
-export type UnhandledKind = 'unhandled rejection' | 'uncaught exception';
+import type { UnhandledErrorView, UnhandledKind } from '../../contracts/plugin-view';
+
+export type { UnhandledErrorView, UnhandledKind } from '../../contracts/plugin-view';
 
 /** A plugin with this many unhandled errors within the window is marked degraded. */
 export const DEGRADED_AFTER = 5;
@@ -15,12 +17,6 @@ interface PluginErrors {
   degradedAt?: number;
 }
 
-/** What the admin view shows of one plugin's stray errors. */
-export interface UnhandledErrorView {
-  unhandledErrors: number;
-  lastUnhandledError: { kind: UnhandledKind; message: string; at: string } | null;
-  degraded: boolean;
-}
 
 /**
  * Stray errors of plugin code (a rejection nobody awaited, a throw from a timer or an emitter

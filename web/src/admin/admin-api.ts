@@ -1,61 +1,15 @@
 import { ApiError, createApiClient, type ApiErrorBody } from '@appnest/frontend';
 import { session } from '../session';
 
-export interface SettingField {
-  id: string;
-  label: string;
-  type: 'boolean' | 'number' | 'string' | 'text' | 'select' | 'secret';
-  default?: unknown;
-  required?: boolean;
-  min?: number;
-  max?: number;
-  options?: { value: string; label: string }[];
-  helpText?: string;
-}
+import type { PluginView as AdminPlugin } from '../../../src/contracts/plugin-view';
 
-export interface PluginAction {
-  id: string;
-  label: string;
-  description?: string;
-  confirm?: { title: string; message: string };
-}
-
-/** One plugin as GET /api/admin/plugins describes it. */
-export interface AdminPlugin {
-  id: string;
-  name: string;
-  version: string;
-  description: string | null;
-  state: string;
-  enabled: boolean;
-  everEnabled: boolean;
-  error: { code: string; message: string; hint: string | null } | null;
-  frontendError?: string | null;
-  /** Rejections and exceptions of its code that nobody caught, since the host started. */
-  unhandledErrors?: number;
-  lastUnhandledError?: { kind: string; message: string; at: string } | null;
-  /** It keeps firing them; cleared when it next starts. */
-  degraded?: boolean;
-  backend: boolean;
-  frontend: boolean;
-  settingsSchema: SettingField[];
-  settings: Record<string, unknown>;
-  actions: PluginAction[];
-  routes: { method: string; path: string }[];
-  migrations?: { applied: unknown[]; pending: unknown[]; error?: string };
-  /** This instance's figures since it started (the full series are on GET /metrics). */
-  metrics?: PluginMetricsSummary;
-  /** Its level and last log lines on this instance. */
-  logs?: { level: string; lines: string[] };
-}
-
-export interface PluginMetricsSummary {
-  requests: number;
-  serverErrors: number;
-  meanRequestMs: number | null;
-  taskRuns: number;
-  taskFailures: number;
-}
+// The plugin's shape is the host's own (src/contracts/plugin-view.ts), not a copy of it.
+export type {
+  ActionDescriptor as PluginAction,
+  PluginMetricsSummary,
+  PluginView as AdminPlugin,
+  SettingDescriptor as SettingField,
+} from '../../../src/contracts/plugin-view';
 
 export const SECRET_MASK = '********';
 export const adminApi = createApiClient('/api/admin', session.token);
