@@ -29,6 +29,8 @@ export interface HostConfig {
   authFailuresPerMinute: number;
   /** Start with every plugin stopped but listed, their enabled flags untouched (APPNEST_SAFE_MODE=1, `appnest start --safe`). */
   safeMode?: boolean;
+  /** Failed starts in a row (thrown, timed out, or the process died in it) after which a plugin is left disabled (default 3). */
+  quarantineAfter?: number;
   /** Count plugin requests and task runs for GET /metrics (default true; APPNEST_METRICS=0 turns it off). */
   metrics?: boolean;
 }
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     authFailuresPerMinute: positiveInt(env.APPNEST_AUTH_FAILURES_PER_MINUTE, 20, 'APPNEST_AUTH_FAILURES_PER_MINUTE'),
     migrationChecksum,
     safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
+    quarantineAfter: positiveInt(env.APPNEST_QUARANTINE_AFTER, 3, 'APPNEST_QUARANTINE_AFTER') || 1,
     metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
   };
 }

@@ -121,7 +121,7 @@ export class AppnestHost {
     this.audit = new AuditLog(db.dataSource);
     this.refusedAuthentications = new RefusedAuthentications(this.audit, config.authFailuresPerMinute);
     this.compiler = new PluginCompiler(config.dataDir);
-    this.quarantine = new PluginQuarantine(config.dataDir);
+    this.quarantine = new PluginQuarantine(config.dataDir, config.quarantineAfter);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
     const stored = adapters.archives({

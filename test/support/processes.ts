@@ -30,7 +30,8 @@ export function startHostProcess(
   entry = join(REPO, 'dist', 'src', 'main.js'),
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Upgrades are not watched unless a test asks for it (APPNEST_UPGRADE_PROBE_MS): most upgrade many times.
+    const child = spawn(process.execPath, [entry], { cwd, env: { APPNEST_UPGRADE_PROBE_MS: '0', ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -12,7 +12,7 @@ describe('PluginQuarantine', () => {
 
   it('quarantines the one plugin a dead process was starting, with the reason, until it is removed', () => {
     attemptOf(999999999, ['spins']);
-    const quarantine = new PluginQuarantine(dataDir);
+    const quarantine = new PluginQuarantine(dataDir, 1);
 
     expect(quarantine.takeOverInterrupted()).toEqual(['spins']);
 
@@ -22,6 +22,32 @@ describe('PluginQuarantine', () => {
     expect(readdirSync(dataDir).filter((name) => name.startsWith('start-attempt'))).toEqual([]);
     quarantine.remove('spins');
     expect(new PluginQuarantine(dataDir).errorOf('spins')).toBeUndefined();
+  });
+
+  it('quarantines a plugin after N failed starts in a row, counting a dead process as one, and forgets the count after a success', () => {
+    const after3 = () => new PluginQuarantine(dataDir, 3);
+    expect(after3().startFailed('boom', 'PLG_START_FAILED: it threw')).toBe(false);
+    attemptOf(999999999, ['boom']);
+    expect(after3().takeOverInterrupted()).toEqual(['boom']);
+    expect(after3().entries()).toEqual({});
+    expect(after3().failures().boom).toMatchObject({ count: 2 });
+
+    expect(after3().startFailed('boom', 'PLG_START_FAILED: it threw again')).toBe(true);
+
+    const error = after3().errorOf('boom');
+    expect(error).toMatchObject({ code: 'PLG_QUARANTINED', pluginId: 'boom' });
+    expect(error?.message).toBe("Plugin 'boom' failed to start 3 times in a row (last: PLG_START_FAILED: it threw again); it is left disabled so the host can start.");
+
+    const other = after3();
+    other.startFailed('flaky', 'once');
+    other.startFailed('flaky', 'twice');
+    other.startSucceeded('flaky');
+    expect(other.startFailed('flaky', 'after a success')).toBe(false);
+    expect(after3().failures().flaky).toMatchObject({ count: 1 });
+
+    after3().remove('boom');
+    expect(after3().failures().boom).toBeUndefined();
+    expect(after3().errorOf('boom')).toBeUndefined();
   });
 
   it('makes the plugins of an interrupted shared start suspects, started alone, rather than quarantining them all', () => {

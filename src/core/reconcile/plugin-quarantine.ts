@@ -12,6 +12,16 @@ export interface QuarantineEntry {
 
 const ATTEMPT = /^start-attempt-(\d+)\.json$/;
 
+/** Failed starts in a row before a plugin is quarantined, unless APPNEST_QUARANTINE_AFTER says otherwise. */
+export const DEFAULT_QUARANTINE_AFTER = 3;
+
+/** A plugin's failed starts since its last successful one. */
+export interface StartFailures {
+  count: number;
+  reason: string;
+  at: string;
+}
+
 /**
  * The one place that keeps plugins from being started again after they took the host down, and
  * that carries disables made while no host was up. Files in the data folder, written before the
@@ -21,12 +31,19 @@ const ATTEMPT = /^start-attempt-(\d+)\.json$/;
  */
 export class PluginQuarantine {
   private readonly file: string;
+  private readonly failuresFile: string;
   /** Plugins of an interrupted shared start: this run starts each alone, so a second crash names the culprit. */
   private readonly suspects = new Set<string>();
   private cached?: Record<string, QuarantineEntry>;
+  private cachedFailures?: Record<string, StartFailures>;
 
-  constructor(private readonly dataDir: string) {
+  /** `after`: failed starts in a row (thrown, timed out, or the process died in it) that quarantine a plugin. */
+  constructor(
+    private readonly dataDir: string,
+    readonly after = DEFAULT_QUARANTINE_AFTER,
+  ) {
     this.file = join(dataDir, 'quarantine.json');
+    this.failuresFile = join(dataDir, 'start-failures.json');
   }
 
   private attemptFile(pid = process.pid): string {
@@ -53,12 +70,13 @@ export class PluginQuarantine {
   }
 
   /**
-   * At start, before any plugin runs: the attempts of processes that are gone become quarantine
-   * entries (one plugin) or suspects (a shared start of several). Returns the ids quarantined now.
+   * At start, before any plugin runs: the attempts of processes that are gone count as a failed
+   * start of their plugin (one plugin; after `after` in a row it is quarantined) or make suspects (a
+   * shared start of several). Returns the ids whose start the process died in.
    */
   takeOverInterrupted(): string[] {
     if (!existsSync(this.dataDir)) return [];
-    const quarantined: string[] = [];
+    const crashed: string[] = [];
     for (const name of readdirSync(this.dataDir)) {
       const pid = Number(ATTEMPT.exec(name)?.[1] ?? NaN);
       if (Number.isNaN(pid) || (pid !== process.pid && processAlive(pid))) continue;
@@ -70,12 +88,46 @@ export class PluginQuarantine {
         // Torn before it was complete: the start it announced had not begun.
       }
       if (ids.length === 1) {
-        this.add(ids[0], 'crashed', `The host stopped while plugin '${ids[0]}' was loading or starting (attempt at ${at}); it is left disabled so the host can start.`);
-        quarantined.push(ids[0]);
+        this.startFailed(ids[0], `the host stopped while plugin '${ids[0]}' was loading or starting (attempt at ${at})`);
+        crashed.push(ids[0]);
       } else for (const id of ids) this.suspects.add(id);
       rmSync(join(this.dataDir, name), { force: true });
     }
-    return quarantined;
+    return crashed;
+  }
+
+  /**
+   * Counts a failed start of `id` (`why`: what happened, in lower case); at `after` in a row the
+   * plugin is quarantined: left disabled at the next start. Returns whether it is quarantined now.
+   */
+  startFailed(id: string, why: string): boolean {
+    const all = this.failures();
+    const count = (all[id]?.count ?? 0) + 1;
+    all[id] = { count, reason: why, at: new Date().toISOString() };
+    this.writeFailures(all);
+    if (count < this.after) return false;
+    const times = count === 1 ? 'once' : `${count} times in a row`;
+    this.add(id, 'crashed', `Plugin '${id}' failed to start ${times} (last: ${why}); it is left disabled so the host can start.`);
+    return true;
+  }
+
+  /** A successful start: the count of failed ones starts again from zero. */
+  startSucceeded(id: string): void {
+    const all = this.failures();
+    if (!(id in all)) return;
+    delete all[id];
+    this.writeFailures(all);
+  }
+
+  /** The failed starts in a row of every plugin that has some. */
+  failures(): Record<string, StartFailures> {
+    if (!this.cachedFailures) this.cachedFailures = readJson<Record<string, StartFailures>>(this.failuresFile);
+    return this.cachedFailures;
+  }
+
+  private writeFailures(all: Record<string, StartFailures>): void {
+    this.cachedFailures = all;
+    writeDurably(this.failuresFile, JSON.stringify(all, null, 2));
   }
 
   isSuspect(id: string): boolean {
@@ -84,12 +136,7 @@ export class PluginQuarantine {
 
   /** Read once, then kept: this process is the only writer while it runs (`appnest disable` writes only when no host is up). */
   entries(): Record<string, QuarantineEntry> {
-    if (this.cached) return this.cached;
-    try {
-      this.cached = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, QuarantineEntry>) : {};
-    } catch {
-      this.cached = {};
-    }
+    if (!this.cached) this.cached = readJson<Record<string, QuarantineEntry>>(this.file);
     return this.cached;
   }
 
@@ -97,7 +144,9 @@ export class PluginQuarantine {
     this.write({ ...this.entries(), [id]: { kind, reason, at: new Date().toISOString() } });
   }
 
+  /** Out of quarantine, its count of failed starts back to zero (an operator's enable). */
   remove(id: string): void {
+    this.startSucceeded(id);
     const all = this.entries();
     if (!(id in all)) return;
     delete all[id];
@@ -117,6 +166,14 @@ export class PluginQuarantine {
   private write(all: Record<string, QuarantineEntry>): void {
     this.cached = all;
     writeDurably(this.file, JSON.stringify(all, null, 2));
+  }
+}
+
+function readJson<T extends object>(file: string): T {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : ({} as T);
+  } catch {
+    return {} as T;
   }
 }
 

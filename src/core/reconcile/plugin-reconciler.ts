@@ -179,13 +179,14 @@ export class PluginReconciler {
           startSharedActivations(this.deps.activationContext, together.map((pluginId) => ({ pluginId, backend: this.registry.get(pluginId)!.backend! }))),
         );
         for (const activation of activations) {
+          this.deps.quarantine.startSucceeded(activation.pluginId);
           this.activations.set(activation.pluginId, activation);
           started.push(activation.pluginId);
           report(activation.pluginId, Date.now() - began);
         }
         if (failed.size) {
           await this.deps.db.dataSource.setPluginEntities(new Map([...failed.keys()].map((id) => [id, []])));
-          for (const [id, err] of failed) this.failed(id, err, failures);
+          for (const [id, err] of failed) this.startFailed(id, err, failures);
           return true;
         }
       } catch (err) {
@@ -201,13 +202,23 @@ export class PluginReconciler {
         this.activations.set(id, await this.deps.quarantine.attempt([id], () => startActivation(this.deps.activationContext, id, entry.backend!, dependencies)));
       } catch (err) {
         await this.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !this.activations.has(rest)).map((rest) => [rest, []])));
-        this.failed(id, err, failures);
+        this.startFailed(id, err, failures);
         return true;
       }
+      this.deps.quarantine.startSucceeded(id);
       started.push(id);
       report(id, Date.now() - began);
     }
     return false;
+  }
+
+  /** A start that threw or timed out: a failure as below, and one more failed start in a row (quarantine). */
+  private startFailed(id: string, err: unknown, failures: Map<string, PluginError>): void {
+    this.failed(id, err, failures);
+    const error = failures.get(id)!;
+    if (this.deps.quarantine.startFailed(id, `${error.code}: ${error.message}`)) {
+      this.deps.logger.error(`PLG_QUARANTINED: plugin '${id}' failed to start ${this.deps.quarantine.after} times in a row; it is left disabled at the next start.`);
+    }
   }
 
   /** Records a start failure for this apply() and, against the plugin's files, for later ones. */
