@@ -9,6 +9,9 @@ import { resolveArchiveLimits, type ArchiveLimits } from './archive-limits';
 import { inflateEntry, readArchive, sha256Of, type ArchiveEntry } from './archive-reader';
 import { commitStagedPlugin, removeQuietly } from './staged-plugin-commit';
 import { processTag, STAGE_PREFIX } from './install-journal';
+import { forgetPreviousVersion, previousRootOf, readPreviousVersion, type PreviousVersion } from './previous-version';
+
+export const NO_PREVIOUS_HINT = 'Only an upgrade (an install with overwrite) keeps the version it replaces, one per plugin, until the next upgrade or a rollback; upload the version you want with overwrite instead.';
 
 export const FILE_MODE = 0o644;
 /** The longest archive file name kept (audit and stored archive): one file name segment. */
@@ -30,6 +33,11 @@ export interface InstalledPlugin {
   restore(): Promise<void>;
   /** Deletes the previous version kept aside; call it once every later step has succeeded. */
   finish(): Promise<void>;
+  /**
+   * Instead of finish(): keeps the previous version (replacing the one kept before) in
+   * `<pluginsDir>/.previous/<id>/` for a rollback. For a new id, the same as finish().
+   */
+  keepPrevious(meta: Omit<PreviousVersion, 'id' | 'keptAt'>): Promise<void>;
 }
 
 export interface StagedPlugin {
@@ -107,6 +115,29 @@ export class PluginArchiveInstaller {
       await removeQuietly(stageRoot);
       throw toPluginError(err, 'PLG_INTERNAL', id, `could not be staged from '${printable(archiveName)}'`);
     }
+  }
+
+  /** The version the last upgrade of `id` kept, if any. */
+  previousVersion(id: string): PreviousVersion | undefined {
+    return readPreviousVersion(this.pluginsDir, id);
+  }
+
+  /**
+   * Puts the kept previous version of `id` in place of the installed one, journaled as an install
+   * of the previous archive (sha256 '' when it had none): restore() brings the replaced version
+   * back, finish() deletes it. The kept copy is used up either way.
+   */
+  async commitPrevious(id: string): Promise<{ installed: InstalledPlugin; previous: PreviousVersion }> {
+    const previous = readPreviousVersion(this.pluginsDir, id);
+    if (!previous) throw new PluginError('PLG_NO_PREVIOUS_VERSION', `Plugin '${id}' has no previous version kept here to roll back to.`, { pluginId: id, hint: NO_PREVIOUS_HINT });
+    const root = previousRootOf(this.pluginsDir, id);
+    const installed = await commitStagedPlugin({ id, dir: join(root, id), stageRoot: root, pluginsDir: this.pluginsDir, stagingDir: this.stagingDir, overwrite: true, sha256: previous.sha256 ?? '' });
+    return { installed, previous };
+  }
+
+  /** Drops the kept previous version of `id` (an uninstall). */
+  forgetPrevious(id: string): Promise<void> {
+    return forgetPreviousVersion(this.pluginsDir, id);
   }
 
   private staged(id: string, dir: string, stageRoot: string, sha256: string, written: { files: number; bytes: number }): StagedPlugin {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { PluginError, toPluginError } from '../errors/plugin-error';
 import { BACKUP_PREFIX, InstallJournal, processTag } from './install-journal';
 import type { InstalledPlugin } from './plugin-archive-installer';
+import { keepPreviousVersion, type PreviousVersion } from './previous-version';
 
 // Ids being committed (or replaced and not yet finished or restored) in this process, by target folder.
 const locked = new Set<string>();
@@ -69,6 +70,7 @@ export async function commitStagedPlugin(request: CommitRequest): Promise<Instal
       return settled(id, target, false, key, journal, {
         restore: () => rm(target, { recursive: true, force: true }),
         finish: async () => {},
+        keep: async () => {},
       });
     }
     if (!overwrite) throw alreadyInstalled(id, `is already installed in '${target}'`);
@@ -114,6 +116,10 @@ async function replace(request: CommitRequest, target: string, key: string, jour
       await removeQuietly(backupRoot);
     },
     finish: () => rm(backupRoot, { recursive: true, force: true }),
+    keep: async (meta) => {
+      await keepPreviousVersion(request.pluginsDir, backup, { ...meta, id });
+      await removeQuietly(backupRoot);
+    },
   });
 }
 
@@ -121,7 +127,14 @@ async function replace(request: CommitRequest, target: string, key: string, jour
  * The committed install: exactly one of restore() and finish() takes effect; either clears the
  * journal and releases the id. A failure leaves the journal, so the next start settles it.
  */
-function settled(id: string, target: string, replaced: boolean, key: string, journal: InstallJournal, work: { restore: () => Promise<void>; finish: () => Promise<void> }): InstalledPlugin {
+function settled(
+  id: string,
+  target: string,
+  replaced: boolean,
+  key: string,
+  journal: InstallJournal,
+  work: { restore: () => Promise<void>; finish: () => Promise<void>; keep: (meta: Omit<PreviousVersion, 'id' | 'keptAt'>) => Promise<void> },
+): InstalledPlugin {
   let done = false;
   const settle = async (what: string, step: () => Promise<void>) => {
     if (done) return;
@@ -141,5 +154,6 @@ function settled(id: string, target: string, replaced: boolean, key: string, jou
     replaced,
     restore: () => settle(replaced ? 'could not get its previous version back' : 'could not remove the files of its failed install', work.restore),
     finish: () => settle('could not delete its previous version', work.finish),
+    keepPrevious: (meta) => settle('could not keep its previous version', () => work.keep(meta)),
   };
 }

@@ -54,12 +54,50 @@ export class ArchiveStore implements StoredArchives {
     }
   }
 
+  /**
+   * Before an upgrade stores its archive (in the same transaction): the stored one becomes the
+   * previous one, which a rollback makes the stored one again. Nothing is kept when none is stored.
+   */
+  async keepPrevious(pluginId: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
+    await manager.query('DELETE FROM appnest_plugin_archive_previous_chunks WHERE plugin_id = $1', [pluginId]);
+    await manager.query('DELETE FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId]);
+    await manager.query(
+      `INSERT INTO appnest_plugin_archive_previous (plugin_id, sha256, file_name, archive)
+       SELECT plugin_id, sha256, file_name, archive FROM appnest_plugin_archives WHERE plugin_id = $1`,
+      [pluginId],
+    );
+    await manager.query('INSERT INTO appnest_plugin_archive_previous_chunks (plugin_id, seq, data) SELECT plugin_id, seq, data FROM appnest_plugin_archive_chunks WHERE plugin_id = $1', [pluginId]);
+  }
+
+  /**
+   * A rollback (in the caller's transaction): the previous archive becomes the stored one, and is no
+   * longer kept as previous. Returns its sha256; undefined (and the stored one removed) when the
+   * previous version was not installed from an archive.
+   */
+  async restorePrevious(pluginId: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<string | undefined> {
+    const [previous] = (await manager.query('SELECT sha256 FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId])) as { sha256: string }[];
+    await manager.query('DELETE FROM appnest_plugin_archive_chunks WHERE plugin_id = $1', [pluginId]);
+    await manager.query('DELETE FROM appnest_plugin_archives WHERE plugin_id = $1', [pluginId]);
+    if (!previous) return undefined;
+    await manager.query(
+      `INSERT INTO appnest_plugin_archives (plugin_id, sha256, file_name, archive)
+       SELECT plugin_id, sha256, file_name, archive FROM appnest_plugin_archive_previous WHERE plugin_id = $1`,
+      [pluginId],
+    );
+    await manager.query('INSERT INTO appnest_plugin_archive_chunks (plugin_id, seq, data) SELECT plugin_id, seq, data FROM appnest_plugin_archive_previous_chunks WHERE plugin_id = $1', [pluginId]);
+    await manager.query('DELETE FROM appnest_plugin_archive_previous_chunks WHERE plugin_id = $1', [pluginId]);
+    await manager.query('DELETE FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId]);
+    return String(previous.sha256).trim();
+  }
+
   async storedSha(pluginId: string): Promise<string | undefined> {
     const [row] = await this.dataSource.query('SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = $1', [pluginId]);
     return row ? String(row.sha256).trim() : undefined;
   }
 
   async remove(pluginId: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM appnest_plugin_archive_previous_chunks WHERE plugin_id = $1', [pluginId]);
+    await this.dataSource.query('DELETE FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId]);
     await this.dataSource.query('DELETE FROM appnest_plugin_archive_chunks WHERE plugin_id = $1', [pluginId]);
     await this.dataSource.query('DELETE FROM appnest_plugin_archives WHERE plugin_id = $1', [pluginId]);
     this.setLocal(pluginId, undefined);

@@ -31,6 +31,8 @@ export interface HostConfig {
   safeMode?: boolean;
   /** Failed starts in a row (thrown, timed out, or the process died in it) after which a plugin is left disabled (default 3). */
   quarantineAfter?: number;
+  /** How long a new version is watched after an upgrade before it is kept; 0: not watched (default 10 s). */
+  upgradeProbeMs?: number;
   /** Count plugin requests and task runs for GET /metrics (default true; APPNEST_METRICS=0 turns it off). */
   metrics?: boolean;
 }
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     migrationChecksum,
     safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
     quarantineAfter: positiveInt(env.APPNEST_QUARANTINE_AFTER, 3, 'APPNEST_QUARANTINE_AFTER') || 1,
+    upgradeProbeMs: positiveInt(env.APPNEST_UPGRADE_PROBE_MS, 10_000, 'APPNEST_UPGRADE_PROBE_MS'),
     metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
   };
 }

@@ -100,6 +100,21 @@ export interface PluginView extends UnhandledErrorView {
   metrics: PluginMetricsSummary;
   /** Its level and last log lines on this instance. */
   logs: { level: LogLevel; lines: string[] };
+  /** The version the last upgrade kept on this instance, which a rollback goes back to; null when none. */
+  previousVersion: string | null;
+  /** The last rollback on this instance since it started (automatic after a failed probe window, or by hand); null when none. */
+  rollback: RollbackView | null;
+}
+
+/** A rollback: from the version that was rolled back, to the previous one, which serves again. */
+export interface RollbackView {
+  /** PLG_UPGRADE_ROLLED_BACK for an automatic rollback; null for one asked for by an operator. */
+  code: string | null;
+  automatic: boolean;
+  from: string;
+  to: string;
+  reason: string;
+  at: string;
 }
 
 /** What an install (upload, `appnest install`) answers: the plugin, and what happened. */

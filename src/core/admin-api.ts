@@ -19,6 +19,7 @@ export type AdminApi = Pick<
   | 'reload'
   | 'install'
   | 'uninstall'
+  | 'rollback'
   | 'saveSettings'
   | 'runAction'
   | 'migrate'

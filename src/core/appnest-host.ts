@@ -26,6 +26,9 @@ import { AuditLog, type Actor } from './admin/audit-log';
 import { PluginActions } from './admin/plugin-actions';
 import { PluginInstalls, stagingDirOf } from './admin/plugin-installs';
 import { PluginMigrations } from './admin/plugin-migrations';
+import { PluginRollbacks } from './admin/plugin-rollbacks';
+import { probeUpgrade, RequestTally } from './admin/upgrade-probe';
+import { checkPluginHealth } from './health/plugin-health-checks';
 import { PluginSettingsEditor } from './admin/plugin-settings-editor';
 import { PluginUninstaller } from './admin/plugin-uninstaller';
 import { PluginViews, type PluginView } from './admin/plugin-views';
@@ -90,6 +93,10 @@ export class AppnestHost {
   readonly jobs: JobBroker;
   readonly jobInspector: JobInspector;
   private readonly installs: PluginInstalls;
+  private readonly rollbacks: PluginRollbacks;
+  private readonly installer: PluginArchiveInstaller;
+  /** Requests and 5xx answers per activation: what an upgrade's probe window compares. */
+  private readonly tally = new RequestTally();
   private readonly migrations: PluginMigrations;
   private readonly uninstaller: PluginUninstaller;
   private readonly settings: PluginSettingsEditor;
@@ -124,6 +131,7 @@ export class AppnestHost {
     this.quarantine = new PluginQuarantine(config.dataDir, config.quarantineAfter);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
+    this.installer = installer;
     const stored = adapters.archives({
       dataSource: db.dataSource,
       pluginsDir: config.pluginsDir,
@@ -182,6 +190,7 @@ export class AppnestHost {
       logs: this.pluginLogs,
       logLevelOf: (id) => this.logLevelOf(id),
       settings: (id) => this.settings.read(id),
+      previousVersion: (id) => installer.previousVersion(id)?.version ?? null,
     });
     this.migrations = new PluginMigrations({ pluginsDir: config.pluginsDir, registry: this.registry, loader, migrator, audit: this.audit });
     this.uninstaller = new PluginUninstaller({
@@ -209,6 +218,15 @@ export class AppnestHost {
       transaction: (work) => db.dataSource.transaction(work),
       refresh,
     });
+    this.rollbacks = new PluginRollbacks({
+      registry: this.registry,
+      audit: this.audit,
+      logger: this.logger,
+      installer,
+      archives: this.archives,
+      transaction: (work) => db.dataSource.transaction(work),
+      refresh,
+    });
     this.actions = new PluginActions({
       registry: this.registry,
       activation: (id) => this.reconciler.activations.get(id),
@@ -219,13 +237,7 @@ export class AppnestHost {
     this.cluster = new ClusterFollow({ dataSource: db.dataSource, logger: this.logger, follower: stored.follower, registry: this.registry, changes: this.changes, refresh, emit });
     this.healthChecks = new HostHealth(
       this.instanceId,
-      {
-        entries: () => this.registry.all(),
-        activation: (id) => this.reconciler.activations.get(id),
-        degraded: (id) => this.errors.viewOf(id, this.reconciler.activations.has(id)).degraded,
-        enter: (id) => this.errors.enter(id),
-        activeCount: () => this.reconciler.activations.size,
-      },
+      { ...this.healthSource(), activeCount: () => this.reconciler.activations.size },
       db.dataSource,
       () => this.stopped,
       config.safeMode === true,
@@ -234,9 +246,21 @@ export class AppnestHost {
       pluginRouter({
         activation: (id) => this.reconciler.activations.get(id),
         frontDoor: () => this.frontDoor,
-        observe: config.metrics === false ? undefined : (id, req, res) => this.metrics.observeRequest(id, req, res),
+        observe: (id, req, res) => {
+          this.tally.observe(this.reconciler.activations.get(id)!, res);
+          if (config.metrics !== false) this.metrics.observeRequest(id, req, res);
+        },
       }),
     );
+  }
+
+  private healthSource() {
+    return {
+      entries: () => this.registry.all(),
+      activation: (id: string) => this.reconciler.activations.get(id),
+      degraded: (id: string) => this.errors.viewOf(id, this.reconciler.activations.has(id)).degraded,
+      enter: (id: string) => this.errors.enter(id),
+    };
   }
 
   static async start(config: HostConfig, options: HostStartOptions): Promise<AppnestHost> {
@@ -392,6 +416,7 @@ export class AppnestHost {
   uninstall(id: string, options: Actor & { purge?: boolean }) {
     return this.changes.run(async () => {
       const result = await this.uninstaller.uninstall(id, options);
+      await this.installer.forgetPrevious(id);
       this.pluginLogs.forget(id);
       this.logger.levels.delete(`plugin:${id}`);
       await this.cluster.announce('uninstall', id);
@@ -401,16 +426,50 @@ export class AppnestHost {
 
   /**
    * Installs an uploaded plugin archive: validated and staged first (other requests keep being
-   * served), then moved into place and started under the change lock.
+   * served), then moved into place and started under the change lock. An upgrade of a running
+   * plugin is then watched for the probe window (APPNEST_UPGRADE_PROBE_MS), still under the lock:
+   * if the new version fails it, the previous one is put back and this answers
+   * PLG_UPGRADE_ROLLED_BACK.
    */
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
     const staged = await this.installs.stage(archive, fileName);
     const result = await this.changes.run(async () => {
+      const before = this.reconciler.activations.get(staged.id);
+      const previous = { ...this.tally.of(before), unhandled: this.errors.viewOf(staged.id, !!before).unhandledErrors };
       const done = await this.installs.commit(staged, archive, { ...options, source: fileName });
       await this.cluster.announce('install', done.id);
-      return done;
+      const windowMs = this.config.upgradeProbeMs ?? 0;
+      if (!done.replaced || !before || windowMs <= 0 || !this.reconciler.activations.has(done.id)) return done;
+      const failure = await probeUpgrade({
+        windowMs,
+        previous,
+        current: () => {
+          const now = this.reconciler.activations.get(done.id);
+          return now && now !== before ? this.tally.of(now) : undefined;
+        },
+        unhandled: () => this.errors.viewOf(done.id, true).unhandledErrors,
+        health: async () => (await checkPluginHealth({ ...this.healthSource(), entries: () => [this.registry.require(done.id)] }))[0],
+      });
+      if (!failure) return done;
+      const rollback = await this.rollbacks.rollback(done.id, { actor: 'system' }, { reason: `the new version failed its probe window: ${failure}`, automatic: true });
+      await this.cluster.announce('rollback', done.id);
+      throw new PluginError('PLG_UPGRADE_ROLLED_BACK', `Plugin '${done.id}' ${rollback.from} was rolled back to ${rollback.to}: ${rollback.reason}.`, {
+        pluginId: done.id,
+        hint: `Version ${rollback.to} serves again. Fix ${rollback.from} (see its logs and health check), then upload it again with overwrite.`,
+        details: { rollback },
+      });
     });
     return { ...(await this.views.describe(this.registry.require(result.id))), replaced: result.replaced, sha256: result.sha256 };
+  }
+
+  /** Back to the version the last upgrade of `id` kept (PLG_NO_PREVIOUS_VERSION when none is). */
+  rollback(id: string, actor: Actor): Promise<PluginView> {
+    return this.changes.run(async () => {
+      this.registry.require(id);
+      await this.rollbacks.rollback(id, actor);
+      await this.cluster.announce('rollback', id);
+      return this.views.describe(this.registry.require(id));
+    });
   }
 
   /** The plugin's log level from now on (`null`: the host's again); not stored, a restart forgets it. */

@@ -33,6 +33,10 @@ export interface HostAdapters {
 /** Uploaded archives kept in the database, so every instance can install the same files. */
 export interface StoredArchives {
   save(pluginId: string, sha256: string, fileName: string, archive: Buffer, manager?: Pick<EntityManager, 'query'>): Promise<void>;
+  /** Keeps the stored archive as the previous one (an upgrade, before it stores its own). */
+  keepPrevious(pluginId: string, manager?: Pick<EntityManager, 'query'>): Promise<void>;
+  /** Makes the previous archive the stored one again (a rollback); its sha256, or undefined when there was none. */
+  restorePrevious(pluginId: string, manager?: Pick<EntityManager, 'query'>): Promise<string | undefined>;
   storedSha(pluginId: string): Promise<string | undefined>;
   remove(pluginId: string): Promise<void>;
   setLocal(pluginId: string, sha256: string | undefined): void;

@@ -67,7 +67,7 @@ export const ERROR_CODES = {
   PLG_TYPEORM_ROOT: { status: 500, summary: 'A plugin module imports TypeOrmModule.forRoot(); plugins use the host\'s DataSource through forFeature().' },
   PLG_HOST_INSIDE_PLUGIN: { status: 409, summary: 'A CLI command run inside a plugin folder found no running host, and will not create one there.' },
   PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
-  PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: the host stopped while it was starting, or it was disabled offline.' },
+  PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: its start failed N times in a row (or the host died in it), or it was disabled offline.' },
   PLG_REQUEST_TOO_LARGE: { status: 413, summary: 'A request body is bigger than the host accepts for that route.' },
   PLG_JOB_QUEUE_UNKNOWN: { status: 400, summary: 'A plugin sent a job to a queue it declares no @JobHandler for.' },
   PLG_JOB_QUEUE_DUPLICATE: { status: 500, summary: 'A plugin declares two @JobHandler methods for one queue.' },
@@ -75,6 +75,8 @@ export const ERROR_CODES = {
   PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
   PLG_JOB_NOT_FOUND: { status: 404, summary: 'No job with that id belongs to the plugin.' },
   PLG_HOST_STARTING: { status: 503, summary: 'The host has not finished starting; retry in a moment.' },
+  PLG_UPGRADE_ROLLED_BACK: { status: 409, summary: 'An upgraded plugin failed its probe window (health check or error rate); its previous version serves again.' },
+  PLG_NO_PREVIOUS_VERSION: { status: 409, summary: 'A rollback found no previous version kept by an upgrade of the plugin.' },
   PLG_HOST_NOT_RUNNING: { status: 503, summary: 'A CLI command that only a running host can answer (its logs) found none.' },
 } as const;
 

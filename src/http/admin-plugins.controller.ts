@@ -54,6 +54,12 @@ export class AdminPluginsController {
     return this.host.describePlugin(id);
   }
 
+  @Post('plugins/:id/rollback')
+  @HttpCode(200)
+  rollback(@Param('id') id: string, @Req() req: Request) {
+    return this.host.rollback(id, actorOf(req));
+  }
+
   @Post('plugins/:id/enabled')
   @HttpCode(200)
   setEnabled(@Param('id') id: string, @Body() body: { enabled?: unknown; acceptRisk?: unknown } | undefined, @Req() req: Request) {

@@ -7,9 +7,20 @@ import { buildZip, type TestZipEntry } from '../../src/archive/test-zip';
  * A plugin 'vers' whose builds differ only in the version string (same length, same file sizes):
  * plugin.json names it and GET /api/plugins/vers/version serves it.
  */
-export function versionedZip(version: string, extra: TestZipEntry[] = []): Buffer {
-  const module = `import { Controller, Get, Module } from '@nestjs/common';
-
+export function versionedZip(version: string, extra: TestZipEntry[] = [], options: { health?: 'ok' | 'failed' } = {}): Buffer {
+  const health = options.health
+    ? `
+@Injectable()
+export class VersHealth {
+  @HealthCheck({ timeoutMs: 500 })
+  check() {
+    return ${options.health === 'ok' ? 'true' : `{ status: 'failed', reason: 'the upstream of vers ${version} answers 500' }`};
+  }
+}
+`
+    : '';
+  const module = `import { Controller, Get, ${options.health ? 'Injectable, ' : ''}Module } from '@nestjs/common';
+${options.health ? "import { HealthCheck } from 'appnest';\n" : ''}
 @Controller()
 export class VersionController {
   @Get('version')
@@ -18,7 +29,8 @@ export class VersionController {
   }
 }
 
-@Module({ controllers: [VersionController] })
+${health}
+@Module({ controllers: [VersionController]${options.health ? ', providers: [VersHealth]' : ''} })
 export class VersModule {}
 `;
   return buildZip([{ name: 'plugin.json', data: JSON.stringify({ id: 'vers', name: 'Vers', version }) }, { name: 'app.module.ts', data: module }, ...extra]);

@@ -105,6 +105,18 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
       });
     },
   },
+  rollback: {
+    usage: 'rollback <id>',
+    summary: 'put back the version the last upgrade of a plugin replaced (kept until the next upgrade)',
+    options: [JSON_OPTION],
+    arity: [1, 1],
+    run: (ctx) =>
+      withHost(ctx, async (call) => {
+        const [id] = ctx.args.positionals;
+        const p = await withProgress(`Rolling '${id}' back`, () => call<PluginView>('POST', `/api/admin/plugins/${enc(id)}/rollback`));
+        print(ctx, p, () => `rolled back from ${p.rollback?.from ?? 'the upgraded version'}: ${describeState(p)}`);
+      }),
+  },
   install: {
     usage: 'install <zip|dir> [--overwrite]',
     summary: 'install a plugin from a zip or a folder through the safe archive installer; --overwrite upgrades',

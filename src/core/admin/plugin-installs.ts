@@ -32,7 +32,9 @@ export class PluginInstalls {
   /**
    * Moves a staged plugin into place and starts it when it is enabled, as one sequence under the
    * change lock: commit (journaled), start, then the archive and the audit row in one database
-   * transaction (the commit point), and only then the previous version is deleted. If any step
+   * transaction (the commit point), and only then the previous version is set aside for a rollback
+   * (`<pluginsDir>/.previous/<id>`, replacing the one kept before; its stored archive is kept as the
+   * previous one in the same transaction). If any step
    * fails, the previous version is put back and keeps serving; a new id leaves nothing behind.
    */
   async commit(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean; source: string }) {
@@ -51,6 +53,8 @@ export class PluginInstalls {
       throw err;
     }
     const action = installed.replaced ? 'upgrade' : 'install';
+    // What the replaced version was installed from, kept with its files for a rollback.
+    const previousSha = installed.replaced ? await archives.storedSha(staged.id).catch(() => undefined) : undefined;
     try {
       await refresh();
       const entry = registry.require(staged.id);
@@ -58,6 +62,7 @@ export class PluginInstalls {
       // A running plugin whose new version cannot start keeps its old activation and carries the error: that is a failed upgrade too.
       if (entry.record.enabled && (entry.state !== 'active' || entry.error)) throw entry.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${staged.id}' did not start.`, { pluginId: staged.id });
       await this.deps.transaction(async (manager) => {
+        if (installed.replaced) await archives.keepPrevious(staged.id, manager);
         await archives.save(staged.id, staged.sha256, basename(options.source), archive, manager);
         await audit.record({ ...options, action, pluginId: staged.id, outcome: 'ok', detail }, manager);
       });
@@ -76,13 +81,15 @@ export class PluginInstalls {
       throw error;
     }
     // Committed: the database names the new archive. What is left is housekeeping, which the next start redoes if it fails here.
+    if (installed.replaced) registry.setRollback(staged.id, undefined);
     try {
       archives.setLocal(staged.id, staged.sha256);
-      await installed.finish();
+      if (installed.replaced && existing?.discovered) await installed.keepPrevious({ version: existing.discovered.version, sha256: previousSha ?? null });
+      else await installed.finish();
     } catch (err) {
       this.deps.logger.warn(`Plugin '${staged.id}' is installed, but cleaning up after it failed: ${(err as Error).message}`);
     }
-    return { id: staged.id, replaced: installed.replaced, sha256: staged.sha256 };
+    return { id: staged.id, replaced: installed.replaced, sha256: staged.sha256, previousVersion: installed.replaced ? existing?.discovered?.version : undefined };
   }
 
   /** Installs the .zip files dropped into the plugins folder; each is removed once installed, or renamed to .rejected. */

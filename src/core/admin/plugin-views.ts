@@ -28,6 +28,8 @@ export class PluginViews {
       logLevelOf: (id: string) => LogLevel;
       /** A plugin's settings with defaults. */
       settings: (id: string) => Record<string, unknown>;
+      /** The version a rollback of the plugin goes back to, if one is kept. */
+      previousVersion: (id: string) => string | null;
     },
   ) {}
 
@@ -75,6 +77,8 @@ export class PluginViews {
       migrations,
       metrics: deps.metrics.summary(entry.id),
       logs: { level: deps.logLevelOf(entry.id), lines: deps.logs.last(entry.id, RECENT_LOG_LINES) },
+      previousVersion: deps.previousVersion(entry.id),
+      rollback: entry.rollback ?? null,
     };
   }
 

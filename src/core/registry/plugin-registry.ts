@@ -5,6 +5,7 @@ import type { LoadedBackend } from '../../loader/plugin-loader';
 import type { HostLogger } from '../../logging/host-logger';
 import { fingerprintFolder, type EntryFields, type PluginEntry } from './plugin-entry';
 import type { PluginState } from './plugin-state';
+import type { RollbackView } from '../../contracts/plugin-view';
 import { UNINSTALLED, type PluginStore } from './plugin-store';
 
 export interface DiskChanges {
@@ -194,6 +195,11 @@ export class PluginRegistry {
   setStartFailure(id: string, error: PluginError | undefined): void {
     const entry = this.entries.get(id);
     if (entry) entry.startFailure = error && { fingerprint: entry.fingerprint, error };
+  }
+
+  /** Its last rollback, shown with it (`undefined`: an upgrade since). */
+  setRollback(id: string, rollback: RollbackView | undefined): void {
+    this.writable(id).rollback = rollback;
   }
 
   /**
