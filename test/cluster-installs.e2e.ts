@@ -1,39 +1,20 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { startHostProcess, stopProcess } from './support/processes';
-import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';
+import { describeDb, TEST_DB } from './support/test-database';
 import { ADMIN_TOKEN } from './support/test-host';
+import { TestCluster, type ClusterInstance as Instance } from './support/test-cluster';
 import { sha256, versionedZip, versionOnDisk } from './support/versioned-plugin';
 import { uploadZip } from './support/zips';
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  pluginsDir: string;
-}
-
 (TEST_DB === 'postgres' ? describeDb : describe.skip)('installs on two instances', () => {
-  let root: string;
-  let db: { url: string; drop: () => Promise<void> };
-  let sql: Client;
+  let cluster: TestCluster;
+  let sql: TestCluster['sql'];
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'appnest-cluster-installs-'));
-    db = await createPostgresDatabase();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    cluster = await TestCluster.create('cluster-installs');
+    sql = cluster.sql;
   });
 
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => stopProcess(i.child, 'SIGKILL')));
-    await sql?.end();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
   /** Per instance: served, on disk, in the admin API; plus what the database stores. */
   async function views(shaToVersion: Map<string, string>) {
@@ -49,19 +30,7 @@ interface Instance {
   }
 
   it('serves one and the same version everywhere, the stored one, after twenty concurrent overwrites sent to both', async () => {
-    for (const n of [1, 2]) {
-      const pluginsDir = join(root, `plugins-${n}`);
-      mkdirSync(pluginsDir, { recursive: true });
-      const { child, url } = await startHostProcess({
-        PORT: '0',
-        DATABASE_URL: db.url,
-        APPNEST_DATA_DIR: join(root, `data-${n}`),
-        APPNEST_PLUGINS_DIR: pluginsDir,
-        APPNEST_FRONTEND_PLUGINS_DIR: join(root, `fe-${n}`),
-        APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-      });
-      instances.push({ child, url, pluginsDir });
-    }
+    for (let n = 0; n < 2; n++) instances.push(...(await cluster.start(1)));
     const shaToVersion = new Map<string, string>();
     const zipOf = (version: string) => {
       const zip = versionedZip(version);

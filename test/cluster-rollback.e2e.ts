@@ -1,11 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { loadLoop } from './support/load-loop';
-import { startHostProcess, stopProcess } from './support/processes';
-import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';
+import { describeDb, TEST_DB } from './support/test-database';
+import { TestCluster, type ClusterInstance } from './support/test-cluster';
 import { ADMIN_TOKEN } from './support/test-host';
 import { sha256, versionedZip, versionOnDisk } from './support/versioned-plugin';
 import { uploadZip } from './support/zips';
@@ -13,19 +8,13 @@ import { uploadZip } from './support/zips';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 (TEST_DB === 'postgres' ? describeDb : describe.skip)('rollback on two instances', () => {
-  let root: string;
-  let db: { url: string; drop: () => Promise<void> };
-  const instances: { child: ChildProcess; url: string; pluginsDir: string }[] = [];
+  let cluster: TestCluster;
+  const instances: ClusterInstance[] = [];
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'appnest-cluster-rollback-'));
-    db = await createPostgresDatabase();
+    cluster = await TestCluster.create('cluster-rollback');
   });
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => stopProcess(i.child, 'SIGKILL')));
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
   const served = async (url: string) => ((await (await fetch(`${url}/api/plugins/vers/version`)).json()) as { version?: string }).version;
   async function until(check: () => Promise<boolean>, what: string) {
@@ -37,20 +26,7 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   }
 
   it('rolls an upgrade whose health check answers 500 back on the instance that ran it, and the other follows, with no failed request on either', async () => {
-    for (const n of [1, 2]) {
-      const pluginsDir = join(root, `plugins-${n}`);
-      mkdirSync(pluginsDir, { recursive: true });
-      const { child, url } = await startHostProcess({
-        PORT: '0',
-        DATABASE_URL: db.url,
-        APPNEST_DATA_DIR: join(root, `data-${n}`),
-        APPNEST_PLUGINS_DIR: pluginsDir,
-        APPNEST_FRONTEND_PLUGINS_DIR: join(root, `fe-${n}`),
-        APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-        APPNEST_UPGRADE_PROBE_MS: '2000',
-      });
-      instances.push({ child, url, pluginsDir });
-    }
+    for (let n = 0; n < 2; n++) instances.push(...(await cluster.start(1, { env: { APPNEST_UPGRADE_PROBE_MS: '2000' } })));
     const [a, b] = instances;
     const v1 = versionedZip('1.0.0', [], { health: 'ok' });
     expect((await uploadZip(a.url, ADMIN_TOKEN, v1, 'vers.zip')).status).toBe(201);
@@ -67,10 +43,7 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     expect({ a: onA.failures, b: onB.failures }).toEqual({ a: [], b: [] });
     expect(onA.served).toEqual(['1.0.0', '1.0.1']);
     expect(onB.served).toContain('1.0.0');
-    const sql = new Client({ connectionString: db.url });
-    await sql.connect();
-    const [row] = (await sql.query(`SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = 'vers'`)).rows;
-    await sql.end();
+    const [row] = (await cluster.sql.query(`SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = 'vers'`)).rows;
     expect(String(row.sha256).trim()).toBe(sha256(v1));
     for (const i of instances) expect(await served(i.url)).toBe('1.0.0');
     expect(versionOnDisk(a.pluginsDir)).toBe('1.0.0');

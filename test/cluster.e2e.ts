@@ -1,21 +1,10 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';
-import { startHostProcess, stopProcess } from './support/processes';
-import { ADMIN_TOKEN, FIXTURES } from './support/test-host';
+import { describeDb, TEST_DB } from './support/test-database';
+import { stopProcess } from './support/processes';
+import { ADMIN_TOKEN } from './support/test-host';
+import { adminCall, TestCluster, type ClusterInstance as Instance } from './support/test-cluster';
 import { uploadZip, zipFixture } from './support/zips';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  id: string;
-  pluginsDir: string;
-}
 
 async function status(url: string, path: string): Promise<number> {
   try {
@@ -38,53 +27,24 @@ async function converge(instances: Instance[], path: string, expected: number, w
   }
 }
 
-async function admin(instance: Instance, method: string, path: string, body?: unknown) {
-  const res = await fetch(instance.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
+function admin(instance: Instance, method: string, path: string, body?: unknown) {
+  return adminCall(instance.url, method, path, body);
 }
 
 (TEST_DB === 'postgres' ? describeDb : describe.skip)('several instances on one PostgreSQL', () => {
-  let root: string;
-  let db: { url: string; drop: () => Promise<void> };
-  let sql: Client;
+  let cluster: TestCluster;
+  let sql: TestCluster['sql'];
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'appnest-cluster-'));
-    db = await createPostgresDatabase();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    cluster = await TestCluster.create('cluster');
+    sql = cluster.sql;
   });
 
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => stopProcess(i.child, 'SIGKILL')));
-    await sql?.end();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
   it('migrates once, runs tasks once per tick, and spreads every change to every instance', async () => {
-    const started = await Promise.all(
-      [1, 2, 3].map(async (n) => {
-        const pluginsDir = join(root, `plugins-${n}`);
-        mkdirSync(pluginsDir, { recursive: true });
-        cpSync(join(FIXTURES, 'cluster-ticker'), join(pluginsDir, 'cluster-ticker'), { recursive: true });
-        const { child, url } = await startHostProcess({
-          PORT: '0',
-          DATABASE_URL: db.url,
-          APPNEST_DATA_DIR: join(root, `data-${n}`),
-          APPNEST_PLUGINS_DIR: pluginsDir,
-          APPNEST_FRONTEND_PLUGINS_DIR: join(root, `fe-${n}`),
-          APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-        });
-        const health = (await (await fetch(`${url}/api/health`)).json()) as { instance: string };
-        return { child, url, id: health.instance, pluginsDir };
-      }),
-    );
+    const started = await cluster.start(3, { fixtures: ['cluster-ticker'] });
     instances.push(...started);
     const hostMigrations = await sql.query('SELECT name, count(*)::int AS n FROM appnest_host_migrations GROUP BY name');
     expect(hostMigrations.rows.length).toBeGreaterThanOrEqual(2);

@@ -1,35 +1,19 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { createPostgresDatabase, describeDb, TEST_DB } from './support/test-database';
-import { startHostProcess, stopProcess } from './support/processes';
-import { ADMIN_TOKEN, FIXTURES } from './support/test-host';
+import { describeDb, TEST_DB } from './support/test-database';
+import { stopProcess } from './support/processes';
+import { ADMIN_TOKEN } from './support/test-host';
+import { adminCall, TestCluster, type ClusterInstance as Instance } from './support/test-cluster';
 
 const ID = 'jobs-cluster';
 const JOBS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  id: string;
-}
-
-async function post(instance: Instance, path: string, body: unknown, token: string | null = ADMIN_TOKEN) {
-  const res = await fetch(instance.url + path, {
-    method: 'POST',
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
+function post(instance: Instance, path: string, body: unknown, token: string | null = ADMIN_TOKEN) {
+  return adminCall(instance.url, 'POST', path, body, token);
 }
 
 (TEST_DB === 'postgres' ? describeDb : describe.skip)('background jobs on three instances sharing one PostgreSQL', () => {
-  let root: string;
-  let db: { url: string; drop: () => Promise<void> };
-  let sql: Client;
+  let cluster: TestCluster;
+  let sql: TestCluster['sql'];
   const instances: Instance[] = [];
 
   async function until<T>(probe: () => Promise<T>, ms: number): Promise<T> {
@@ -45,40 +29,14 @@ async function post(instance: Instance, path: string, body: unknown, token: stri
   const count = async (query: string, params: unknown[] = []) => (await sql.query(query, params)).rows[0].n as number;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'appnest-jobs-cluster-'));
-    db = await createPostgresDatabase();
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-    instances.push(
-      ...(await Promise.all(
-        [1, 2, 3].map(async (n) => {
-          const pluginsDir = join(root, `plugins-${n}`);
-          mkdirSync(pluginsDir, { recursive: true });
-          cpSync(join(FIXTURES, ID), join(pluginsDir, ID), { recursive: true });
-          const { child, url } = await startHostProcess({
-            PORT: '0',
-            DATABASE_URL: db.url,
-            APPNEST_DATA_DIR: join(root, `data-${n}`),
-            APPNEST_PLUGINS_DIR: pluginsDir,
-            APPNEST_FRONTEND_PLUGINS_DIR: join(root, `fe-${n}`),
-            APPNEST_ADMIN_TOKEN: ADMIN_TOKEN,
-            APPNEST_JOB_SUPERVISE_SECONDS: '1',
-          });
-          const health = (await (await fetch(`${url}/api/health`)).json()) as { instance: string };
-          return { child, url, id: health.instance };
-        }),
-      )),
-    );
+    cluster = await TestCluster.create('jobs-cluster');
+    sql = cluster.sql;
+    instances.push(...(await cluster.start(3, { fixtures: [ID], env: { APPNEST_JOB_SUPERVISE_SECONDS: '1' } })));
     expect((await post(instances[0], `/api/admin/plugins/${ID}/enabled`, { enabled: true, acceptRisk: true })).body).toMatchObject({ state: 'active' });
     await until(async () => (await Promise.all(instances.map((i) => fetch(`${i.url}/api/admin/plugins/${ID}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ state: string }>)))).every((p) => p.state === 'active'), 10_000);
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => stopProcess(i.child, 'SIGKILL')));
-    await sql?.end();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
   it(`completes each of ${JOBS} jobs exactly once, spread over the instances`, async () => {
     const sent = await post(instances[1], `/api/plugins/${ID}/batch`, { queue: 'work', count: JOBS }, null);
