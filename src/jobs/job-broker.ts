@@ -6,6 +6,7 @@ import { declaredHandlers } from './job-declarations';
 import type { JobSender, SendJobOptions } from './job-queue';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
+import { SendBatcher, type JobRow } from './send-batcher';
 import { transactionDatabase } from './transaction-database';
 
 export interface JobBrokerOptions {
@@ -32,8 +33,12 @@ export class JobBroker implements JobSender {
   private starting?: Promise<PgBoss>;
   /** Queues of the running activations, by qualified name: known to the send cache, safe inside a transaction. */
   private readonly declared = new Map<string, number>();
+  /** Queues of no running activation here, found in the database (a send after its plugin stopped). */
+  private readonly existing = new Set<string>();
+  private readonly lookups = new Map<string, Promise<boolean>>();
   private stopped = false;
-
+  /** Sends outside a transaction, coalesced per queue into multi-row inserts. */
+  private readonly batcher = new SendBatcher((name, rows) => this.insertRows(name, rows));
   constructor(readonly options: JobBrokerOptions) {}
 
   /** pg-boss, started (schema created or migrated) on the first call. */
@@ -106,21 +111,31 @@ export class JobBroker implements JobSender {
   }
 
   async send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null> {
+    checkSendOptions(pluginId, queue, options);
     const { name, db, boss } = await this.target(pluginId, queue, options);
-    const sendOptions: SendOptions = {
-      ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
-      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-      ...(options.priority ? { priority: options.priority } : {}),
-      ...(db ? { db } : {}),
-    };
     try {
+      if (!db) return await this.batcher.send(name, jobRow(data, options));
+      // Inside a transaction the job is written with it, on its connection: never batched.
+      const sendOptions: SendOptions = {
+        ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
+        db,
+      };
       return await boss.send(name, data, sendOptions);
     } catch (err) {
       throw this.sendError(err, pluginId, queue, db);
     }
   }
 
+  /** One statement for the coalesced sends of a queue: the ids that went in (a taken singleton slot inserts nothing). */
+  private async insertRows(name: string, rows: JobRow[]): Promise<Set<string>> {
+    const boss = await this.boss();
+    return new Set((await boss.insert(name, rows, { returnId: true })) ?? []);
+  }
+
   async sendMany(pluginId: string, queue: string, data: object[], options: SendJobOptions): Promise<string[]> {
+    checkSendOptions(pluginId, queue, options);
     if (data.length === 0) return [];
     const { name, db, boss } = await this.target(pluginId, queue, options);
     const startAfter = options.startAfterSeconds ? new Date(Date.now() + options.startAfterSeconds * 1000) : undefined;
@@ -133,6 +148,8 @@ export class JobBroker implements JobSender {
   }
 
   private sendError(err: unknown, pluginId: string, queue: string, db: unknown): unknown {
+    // A queue deleted elsewhere (a purge on another instance) is looked up again on the next send.
+    if (/Queue .* does not exist/.test((err as Error)?.message ?? '')) this.existing.delete(`${pluginId}.${queue}`);
     if (db) return err; // the caller's transaction is aborted: its own error must reach it
     return new PluginError('PLG_JOB_SEND_FAILED', `Plugin '${pluginId}' could not queue a job on '${queue}': ${(err as Error).message}`, { pluginId, cause: err });
   }
@@ -143,7 +160,7 @@ export class JobBroker implements JobSender {
     const db = options.manager ? transactionDatabase(options.manager, pluginId) : undefined;
     if (!this.declared.has(name)) {
       // Inside a transaction, looking the queue up on another connection would wait on PGlite's one backend.
-      const exists = !db && (await (await this.boss()).getQueue(name)) !== null;
+      const exists = this.existing.has(name) || (!db && (await this.lookUp(name)));
       if (!exists) {
         throw new PluginError('PLG_JOB_QUEUE_UNKNOWN', `Plugin '${pluginId}' has no job queue '${queue}'.`, {
           pluginId,
@@ -152,6 +169,22 @@ export class JobBroker implements JobSender {
       }
     }
     return { name, db, boss: await this.boss() };
+  }
+
+  /** Whether the queue exists, found once and remembered; sends made together share one look-up. */
+  private lookUp(name: string): Promise<boolean> {
+    let found = this.lookups.get(name);
+    if (!found) {
+      found = this.boss()
+        .then((boss) => boss.getQueue(name))
+        .then((queue) => {
+          if (queue) this.existing.add(name);
+          return queue !== null;
+        })
+        .finally(() => this.lookups.delete(name));
+      this.lookups.set(name, found);
+    }
+    return found;
   }
 
   /** Stops an activation's workers (bounded by the drain timeout); their queued jobs stay and wait for the next one. */
@@ -182,14 +215,41 @@ export class JobBroker implements JobSender {
     for (const name of mine) {
       await boss.deleteQueue(name);
       this.declared.delete(name);
+      this.existing.delete(name);
     }
     return mine.length;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
+    // Sends already accepted are written before pg-boss closes (bounded, as a drain).
+    const deadline = Date.now() + this.options.drainTimeoutMs;
+    while (this.batcher.pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     this.stopped = true;
     const boss = await this.starting?.catch(() => undefined);
     await boss?.stop({ graceful: true, timeout: this.options.drainTimeoutMs, close: true }).catch(() => undefined);
   }
+}
+
+/** A job row for pg-boss's insert; `startAfter` in seconds from the database's clock, as pg-boss's send passes it. */
+function jobRow(data: object, options: SendJobOptions): Omit<JobRow, 'id'> {
+  return {
+    data,
+    ...(options.priority ? { priority: options.priority } : {}),
+    ...(options.startAfterSeconds ? { startAfter: String(options.startAfterSeconds) } : {}),
+    ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
+  };
+}
+
+/** Refuses send options the database would reject, before they reach it (and any batch). */
+function checkSendOptions(pluginId: string, queue: string, options: SendJobOptions): void {
+  const bad = (option: string, rule: string) =>
+    new PluginError('PLG_JOB_SEND_INVALID', `Plugin '${pluginId}' sends a job to '${queue}' with ${option} ${rule}.`, {
+      pluginId,
+      hint: 'priority is a whole number (higher runs first), startAfterSeconds a number of seconds of 0 or more, singletonSeconds a whole number of seconds of 1 or more.',
+    });
+  const { priority, startAfterSeconds, singletonSeconds } = options;
+  if (priority !== undefined && !(Number.isInteger(priority) && Math.abs(priority) <= 2 ** 31 - 1)) throw bad(`priority ${String(priority)}`, 'that is not a whole number (32-bit)');
+  if (startAfterSeconds !== undefined && !(Number.isFinite(startAfterSeconds) && startAfterSeconds >= 0)) throw bad(`startAfterSeconds ${String(startAfterSeconds)}`, 'that is not a number of seconds of 0 or more');
+  if (singletonSeconds !== undefined && !(Number.isInteger(singletonSeconds) && singletonSeconds >= 1 && singletonSeconds <= 2 ** 31 - 1)) throw bad(`singletonSeconds ${String(singletonSeconds)}`, 'that is not a whole number of seconds of 1 or more');
 }
