@@ -117,6 +117,47 @@ describeDb('background jobs', () => {
     expect(unknown.stderr).toMatch(/^PLG_JOB_NOT_FOUND: Plugin 'jobs-worker' has no job 'nope'/m);
   });
 
+  it('shows the progress a handler reports, to the admin API and appnest jobs, and 100 once completed', async () => {
+    await active();
+    const sent = await send(sandbox, 'steps', { data: { percents: [30, 80.9, 95] } });
+    const job = (jobId: string) => sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${jobId}`).then((r) => r.body);
+    expect(await until(async () => ((await job(sent.body.id)).progress === 30 ? true : null))).toBe(true);
+    expect(await job(sent.body.id)).toMatchObject({ state: 'active', progress: 30 });
+
+    const summary = (await jobs(sandbox)).body;
+    expect(summary.activeJobs).toEqual([{ id: sent.body.id, queue: 'steps', retryCount: 0, startedAt: expect.any(String), progress: 30 }]);
+    const listed = await runCli(['jobs', ID], sandbox.env());
+    expect(listed.stdout).toContain('Running:');
+    expect(listed.stdout).toMatch(new RegExp(`^\\s+${sent.body.id}\\s+steps\\s+30%$`, 'm'));
+
+    // the next step: 80.9 is kept as 80, read back on every instance from the database
+    const next = await sandbox.request('POST', `/api/plugins/${ID}/steps/next`, {}, null);
+    expect(next.body).toEqual({ released: true });
+    await until(async () => ((await job(sent.body.id)).progress === 80 ? true : null));
+    const db = sandbox.host!.db.dataSource;
+    expect(await db.query('SELECT plugin_id, attempt, percent FROM appnest_job_progress WHERE job_id = $1', [sent.body.id])).toEqual([{ plugin_id: ID, attempt: 0, percent: 80 }]);
+
+    await sandbox.request('POST', `/api/plugins/${ID}/steps/next`, {}, null);
+    await until(async () => ((await job(sent.body.id)).state === 'completed' ? true : null));
+    expect(await job(sent.body.id)).toMatchObject({ state: 'completed', progress: 100 });
+    expect(await db.query('SELECT count(*)::int AS n FROM appnest_job_progress')).toEqual([{ n: 0 }]);
+
+    // a job waiting to run has no progress yet
+    await sandbox.disable(ID);
+    const waiting = await sandbox.host!.jobs.send(ID, 'record', {}, {});
+    expect(await job(waiting!)).toMatchObject({ state: 'created', progress: null });
+  });
+
+  it('fails the attempt of a handler that reports a progress out of 0-100, saying so', async () => {
+    await active();
+    const sent = await send(sandbox, 'steps', { data: { percents: [150] } });
+    const failed = await until(async () => {
+      const body = (await sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${sent.body.id}`)).body;
+      return body.state === 'failed' ? body : null;
+    });
+    expect(failed.error).toBe(`Plugin '${ID}': job ${sent.body.id} reported progress 150, which is not a number from 0 to 100.`);
+  });
+
   it('cancels a waiting job, and refuses a job id of another plugin or none', async () => {
     await active();
     await sandbox.disable(ID);

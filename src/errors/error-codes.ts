@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   PLG_HOST_STARTING: { status: 503, summary: 'The host has not finished starting; retry in a moment.' },
   PLG_HOST_NOT_RUNNING: { status: 503, summary: 'A CLI command that only a running host can answer (its logs) found none.' },
   PLG_JOB_SEND_INVALID: { status: 400, summary: 'A job was sent with an option out of range (priority, startAfterSeconds, singletonSeconds).' },
+  PLG_JOB_PROGRESS_INVALID: { status: 400, summary: 'A job handler reported a progress that is not a number from 0 to 100.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import { declaredHandlers } from './job-declarations';
+import { JobProgressStore } from './job-progress';
 import type { JobSender, SendJobOptions } from './job-queue';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
@@ -39,7 +40,12 @@ export class JobBroker implements JobSender {
   private stopped = false;
   /** Sends outside a transaction, coalesced per queue into multi-row inserts. */
   private readonly batcher = new SendBatcher((name, rows) => this.insertRows(name, rows));
-  constructor(readonly options: JobBrokerOptions) {}
+  /** What handlers report with `job.progress(percent)`. */
+  readonly progress: JobProgressStore;
+
+  constructor(readonly options: JobBrokerOptions) {
+    this.progress = new JobProgressStore(options.dataSource, options.logger);
+  }
 
   /** pg-boss, started (schema created or migrated) on the first call. */
   boss(): Promise<PgBoss> {
@@ -96,7 +102,8 @@ export class JobBroker implements JobSender {
       // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
       await boss.updateQueue(name, { ...options, deadLetter: deadLetter ?? null });
     }
-    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1);
+    await this.progress.prune(pluginId);
+    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.progress);
     try {
       await workers.start(handlers);
     } catch (err) {
@@ -208,6 +215,7 @@ export class JobBroker implements JobSender {
   /** Deletes every queue of the plugin with its jobs (uninstall --purge). Returns how many queues went. */
   async purge(pluginId: string): Promise<number> {
     if (!(await this.installed())) return 0;
+    await this.progress.purge(pluginId);
     const boss = await this.boss();
     const mine = (await boss.getQueues()).map((q) => q.name).filter((name) => name.startsWith(`${pluginId}.`));
     // The queues that dead-letter into another go first.
