@@ -1,13 +1,16 @@
-import type { PgBoss, SendOptions } from 'pg-boss';
+import type { Db, PgBoss, SendOptions } from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
+import { PLUGIN_ID_PATTERN } from '../discovery/plugin-id';
+import { QUEUE_NAME } from './job-handler.decorator';
 import { declaredHandlers } from './job-declarations';
 import { JobProgressStore } from './job-progress';
 import type { JobSender, SendJobOptions } from './job-queue';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
 import { SendBatcher, type JobRow } from './send-batcher';
+import { SharedQueues } from './shared-queues';
 import { transactionDatabase } from './transaction-database';
 
 export interface JobBrokerOptions {
@@ -42,9 +45,12 @@ export class JobBroker implements JobSender {
   private readonly batcher = new SendBatcher((name, rows) => this.insertRows(name, rows));
   /** What handlers report with `job.progress(percent)`. */
   readonly progress: JobProgressStore;
+  /** The queues plugins share with others. */
+  private readonly shares: SharedQueues;
 
   constructor(readonly options: JobBrokerOptions) {
     this.progress = new JobProgressStore(options.dataSource, options.logger);
+    this.shares = new SharedQueues(options.dataSource);
   }
 
   /** pg-boss, started (schema created or migrated) on the first call. */
@@ -102,6 +108,7 @@ export class JobBroker implements JobSender {
       // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
       await boss.updateQueue(name, { ...options, deadLetter: deadLetter ?? null });
     }
+    await this.shares.record(pluginId, handlers);
     await this.progress.prune(pluginId);
     const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.progress);
     try {
@@ -120,6 +127,28 @@ export class JobBroker implements JobSender {
   async send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null> {
     checkSendOptions(pluginId, queue, options);
     const { name, db, boss } = await this.target(pluginId, queue, options);
+    return this.write(pluginId, queue, name, db, boss, data, options);
+  }
+
+  /** A send of `pluginId` to `'<owner>.<queue>'`: its own queue, or one the owner shares with it. */
+  async sendTo(pluginId: string, target: string, data: object, options: SendJobOptions): Promise<string | null> {
+    const parts = typeof target === 'string' ? target.split('.') : [];
+    const [owner, queue] = parts;
+    if (parts.length !== 2 || !PLUGIN_ID_PATTERN.test(owner) || !QUEUE_NAME.test(queue)) {
+      throw new PluginError('PLG_JOB_QUEUE_UNKNOWN', `Plugin '${pluginId}' sends a job to '${String(target)}', which is not a queue name of the form '<plugin id>.<queue>'.`, {
+        pluginId,
+        hint: "Name the queue with its plugin's id, e.g. sendTo('images.resize', data).",
+      });
+    }
+    if (owner === pluginId) return this.send(pluginId, queue, data, options);
+    checkSendOptions(pluginId, target, options);
+    const db = options.manager ? transactionDatabase(options.manager, pluginId) : undefined;
+    await this.shares.check(pluginId, owner, queue, db);
+    return this.write(pluginId, target, target, db, await this.boss(), data, options);
+  }
+
+  /** Writes one job: batched with the sends made at the same time, or on the sender's transaction. */
+  private async write(pluginId: string, queue: string, name: string, db: Db | undefined, boss: PgBoss, data: object, options: SendJobOptions): Promise<string | null> {
     try {
       if (!db) return await this.batcher.send(name, jobRow(data, options));
       // Inside a transaction the job is written with it, on its connection: never batched.
@@ -216,6 +245,7 @@ export class JobBroker implements JobSender {
   async purge(pluginId: string): Promise<number> {
     if (!(await this.installed())) return 0;
     await this.progress.purge(pluginId);
+    await this.shares.purge(pluginId);
     const boss = await this.boss();
     const mine = (await boss.getQueues()).map((q) => q.name).filter((name) => name.startsWith(`${pluginId}.`));
     // The queues that dead-letter into another go first.
