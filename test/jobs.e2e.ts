@@ -117,6 +117,47 @@ describeDb('background jobs', () => {
     expect(unknown.stderr).toMatch(/^PLG_JOB_NOT_FOUND: Plugin 'jobs-worker' has no job 'nope'/m);
   });
 
+  it('shows the progress a handler reports, to the admin API and appnest jobs, and 100 once completed', async () => {
+    await active();
+    const sent = await send(sandbox, 'steps', { data: { percents: [30, 80.9, 95] } });
+    const job = (jobId: string) => sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${jobId}`).then((r) => r.body);
+    expect(await until(async () => ((await job(sent.body.id)).progress === 30 ? true : null))).toBe(true);
+    expect(await job(sent.body.id)).toMatchObject({ state: 'active', progress: 30 });
+
+    const summary = (await jobs(sandbox)).body;
+    expect(summary.activeJobs).toEqual([{ id: sent.body.id, queue: 'steps', retryCount: 0, startedAt: expect.any(String), progress: 30 }]);
+    const listed = await runCli(['jobs', ID], sandbox.env());
+    expect(listed.stdout).toContain('Running:');
+    expect(listed.stdout).toMatch(new RegExp(`^\\s+${sent.body.id}\\s+steps\\s+30%$`, 'm'));
+
+    // the next step: 80.9 is kept as 80, read back on every instance from the database
+    const next = await sandbox.request('POST', `/api/plugins/${ID}/steps/next`, {}, null);
+    expect(next.body).toEqual({ released: true });
+    await until(async () => ((await job(sent.body.id)).progress === 80 ? true : null));
+    const db = sandbox.host!.db.dataSource;
+    expect(await db.query('SELECT plugin_id, attempt, percent FROM appnest_job_progress WHERE job_id = $1', [sent.body.id])).toEqual([{ plugin_id: ID, attempt: 0, percent: 80 }]);
+
+    await sandbox.request('POST', `/api/plugins/${ID}/steps/next`, {}, null);
+    await until(async () => ((await job(sent.body.id)).state === 'completed' ? true : null));
+    expect(await job(sent.body.id)).toMatchObject({ state: 'completed', progress: 100 });
+    expect(await db.query('SELECT count(*)::int AS n FROM appnest_job_progress')).toEqual([{ n: 0 }]);
+
+    // a job waiting to run has no progress yet
+    await sandbox.disable(ID);
+    const waiting = await sandbox.host!.jobs.send(ID, 'record', {}, {});
+    expect(await job(waiting!)).toMatchObject({ state: 'created', progress: null });
+  });
+
+  it('fails the attempt of a handler that reports a progress out of 0-100, saying so', async () => {
+    await active();
+    const sent = await send(sandbox, 'steps', { data: { percents: [150] } });
+    const failed = await until(async () => {
+      const body = (await sandbox.request('GET', `/api/admin/plugins/${ID}/jobs/${sent.body.id}`)).body;
+      return body.state === 'failed' ? body : null;
+    });
+    expect(failed.error).toBe(`Plugin '${ID}': job ${sent.body.id} reported progress 150, which is not a number from 0 to 100.`);
+  });
+
   it('cancels a waiting job, and refuses a job id of another plugin or none', async () => {
     await active();
     await sandbox.disable(ID);
@@ -144,6 +185,56 @@ describeDb('background jobs', () => {
     await until(() => runs(sandbox, 'record').then((r) => r.length === 1));
     await sleep(1000);
     expect((await runs(sandbox, 'record')).map((r) => r.payload.key)).toEqual(['one']);
+  });
+
+  it('coalesces sends made together into one statement; each caller gets its own id, or null for a taken singleton slot', async () => {
+    await active();
+    await sandbox.disable(ID); // the jobs wait, so the order they then run in is the queue's
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const options: Record<string, object> = {
+      b: { singletonKey: 'once', singletonSeconds: 3600 },
+      d: { singletonKey: 'once', singletonSeconds: 3600 },
+      g: { startAfterSeconds: 3600 },
+      h: { priority: 5 },
+    };
+    // what JobQueue.send calls, made together (the plugin's own route is down while it is disabled)
+    const ids = await Promise.all(keys.map((key) => sandbox.host!.jobs.send(ID, 'record', { key }, options[key] ?? {})));
+    expect(ids[3]).toBeNull(); // d: the slot of 'once' is b's
+    const given = ids.filter((id): id is string => id !== null);
+    expect(given).toHaveLength(7);
+    expect(new Set(given).size).toBe(7);
+
+    const db = sandbox.host!.db.dataSource;
+    const rows: { id: string; key: string; created_on: Date }[] = await db.query(`SELECT id::text AS id, data->>'key' AS key, created_on FROM pgboss.job WHERE name = 'jobs-worker.record'`);
+    // each caller's id is the job of its own data
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.key]))).toEqual(Object.fromEntries(keys.flatMap((key, i) => (ids[i] ? [[ids[i], key]] : []))));
+    // one statement wrote them all
+    expect(new Set(rows.map((r) => new Date(r.created_on).getTime())).size).toBe(1);
+
+    // sends awaited one after the other are as many statements, in their order
+    for (const key of ['s1', 's2', 's3']) await sandbox.host!.jobs.send(ID, 'record', { key }, {});
+
+    await sandbox.enable(ID);
+    await until(() => runs(sandbox, 'record').then((r) => r.length === 9));
+    await sleep(1000);
+    const ran = (await runs(sandbox, 'record')).map((r) => r.payload.key);
+    // the higher priority first; jobs written by one statement have no order among them; g waits an hour
+    expect(ran[0]).toBe('h');
+    expect(ran.slice(1, 6).sort((a, b) => a.localeCompare(b))).toEqual(['a', 'b', 'c', 'e', 'f']);
+    expect(ran.slice(6)).toEqual(['s1', 's2', 's3']);
+  });
+
+  it('fails only the bad send of a batch, with its own error', async () => {
+    await active();
+    const sends = [{ data: { key: 'x1' } }, { data: { key: 'nul \u0000 in jsonb' } }, { data: { key: 'x2' } }, { data: { key: 'x3' }, options: { priority: 1.5 } }, { data: { key: 'x4' } }];
+    const sent = await sandbox.request('POST', `/api/plugins/${ID}/send-all/record`, { sends }, null);
+    expect(sent.status).toBe(201);
+    const [x1, nul, x2, x3, x4] = sent.body;
+    for (const ok of [x1, x2, x4]) expect(ok.id).toEqual(expect.any(String));
+    expect(nul).toMatchObject({ code: 'PLG_JOB_SEND_FAILED', message: expect.stringMatching(/^Plugin 'jobs-worker' could not queue a job on 'record': .*unicode/i) });
+    expect(x3).toMatchObject({ code: 'PLG_JOB_SEND_INVALID', message: "Plugin 'jobs-worker' sends a job to 'record' with priority 1.5 that is not a whole number (32-bit)." });
+    const done = (await until(() => runs(sandbox, 'record').then((r) => (r.length === 3 ? r : null))))!;
+    expect(done.map((r) => r.job_id).sort((a, b) => a.localeCompare(b))).toEqual([x1.id, x2.id, x4.id].sort((a, b) => a.localeCompare(b)));
   });
 
   it('writes the job with the transaction that sent it: a rollback leaves neither the row nor the job', async () => {

@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   PLG_INSTALL_INTERRUPTED: { status: 500, summary: 'The host stopped in the middle of an install; the next start put the previous version back.' },
   PLG_QUARANTINED: { status: 409, summary: 'The plugin is left disabled: its start failed N times in a row (or the host died in it), or it was disabled offline.' },
   PLG_REQUEST_TOO_LARGE: { status: 413, summary: 'A request body is bigger than the host accepts for that route.' },
-  PLG_JOB_QUEUE_UNKNOWN: { status: 400, summary: 'A plugin sent a job to a queue it declares no @JobHandler for.' },
+  PLG_JOB_QUEUE_UNKNOWN: { status: 400, summary: 'A plugin sent a job to a queue it declares no @JobHandler for (or, with sendTo, to a queue that does not exist).' },
   PLG_JOB_QUEUE_DUPLICATE: { status: 500, summary: 'A plugin declares two @JobHandler methods for one queue.' },
   PLG_JOB_SEND_FAILED: { status: 500, summary: 'A job could not be queued (database error, or send({ manager }) outside a transaction).' },
   PLG_JOB_TIMEOUT: { status: 500, summary: 'A job handler ran past its timeout; the attempt failed and is retried per its policy.' },
@@ -78,6 +78,9 @@ export const ERROR_CODES = {
   PLG_UPGRADE_ROLLED_BACK: { status: 409, summary: 'An upgraded plugin failed its probe window (health check or error rate); its previous version serves again.' },
   PLG_NO_PREVIOUS_VERSION: { status: 409, summary: 'A rollback found no previous version kept by an upgrade of the plugin.' },
   PLG_HOST_NOT_RUNNING: { status: 503, summary: 'A CLI command that only a running host can answer (its logs) found none.' },
+  PLG_JOB_SEND_INVALID: { status: 400, summary: 'A job was sent with an option out of range (priority, startAfterSeconds, singletonSeconds).' },
+  PLG_JOB_PROGRESS_INVALID: { status: 400, summary: 'A job handler reported a progress that is not a number from 0 to 100.' },
+  PLG_JOB_QUEUE_NOT_SHARED: { status: 403, summary: "A plugin sent a job to another plugin's queue that is not shared with it." },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,11 +1,16 @@
-import type { PgBoss, SendOptions } from 'pg-boss';
+import type { Db, PgBoss, SendOptions } from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
+import { PLUGIN_ID_PATTERN } from '../discovery/plugin-id';
+import { QUEUE_NAME } from './job-handler.decorator';
 import { declaredHandlers } from './job-declarations';
+import { JobProgressStore } from './job-progress';
 import type { JobSender, SendJobOptions } from './job-queue';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
+import { SendBatcher, type JobRow } from './send-batcher';
+import { SharedQueues } from './shared-queues';
 import { transactionDatabase } from './transaction-database';
 
 export interface JobBrokerOptions {
@@ -32,9 +37,21 @@ export class JobBroker implements JobSender {
   private starting?: Promise<PgBoss>;
   /** Queues of the running activations, by qualified name: known to the send cache, safe inside a transaction. */
   private readonly declared = new Map<string, number>();
+  /** Queues of no running activation here, found in the database (a send after its plugin stopped). */
+  private readonly existing = new Set<string>();
+  private readonly lookups = new Map<string, Promise<boolean>>();
   private stopped = false;
+  /** Sends outside a transaction, coalesced per queue into multi-row inserts. */
+  private readonly batcher = new SendBatcher((name, rows) => this.insertRows(name, rows));
+  /** What handlers report with `job.progress(percent)`. */
+  readonly progress: JobProgressStore;
+  /** The queues plugins share with others. */
+  private readonly shares: SharedQueues;
 
-  constructor(readonly options: JobBrokerOptions) {}
+  constructor(readonly options: JobBrokerOptions) {
+    this.progress = new JobProgressStore(options.dataSource, options.logger);
+    this.shares = new SharedQueues(options.dataSource);
+  }
 
   /** pg-boss, started (schema created or migrated) on the first call. */
   boss(): Promise<PgBoss> {
@@ -91,7 +108,9 @@ export class JobBroker implements JobSender {
       // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
       await boss.updateQueue(name, { ...options, deadLetter: deadLetter ?? null });
     }
-    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1);
+    await this.shares.record(pluginId, handlers);
+    await this.progress.prune(pluginId);
+    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.progress);
     try {
       await workers.start(handlers);
     } catch (err) {
@@ -106,21 +125,53 @@ export class JobBroker implements JobSender {
   }
 
   async send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null> {
+    checkSendOptions(pluginId, queue, options);
     const { name, db, boss } = await this.target(pluginId, queue, options);
-    const sendOptions: SendOptions = {
-      ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
-      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-      ...(options.priority ? { priority: options.priority } : {}),
-      ...(db ? { db } : {}),
-    };
+    return this.write(pluginId, queue, name, db, boss, data, options);
+  }
+
+  /** A send of `pluginId` to `'<owner>.<queue>'`: its own queue, or one the owner shares with it. */
+  async sendTo(pluginId: string, target: string, data: object, options: SendJobOptions): Promise<string | null> {
+    const parts = typeof target === 'string' ? target.split('.') : [];
+    const [owner, queue] = parts;
+    if (parts.length !== 2 || !PLUGIN_ID_PATTERN.test(owner) || !QUEUE_NAME.test(queue)) {
+      throw new PluginError('PLG_JOB_QUEUE_UNKNOWN', `Plugin '${pluginId}' sends a job to '${String(target)}', which is not a queue name of the form '<plugin id>.<queue>'.`, {
+        pluginId,
+        hint: "Name the queue with its plugin's id, e.g. sendTo('images.resize', data).",
+      });
+    }
+    if (owner === pluginId) return this.send(pluginId, queue, data, options);
+    checkSendOptions(pluginId, target, options);
+    const db = options.manager ? transactionDatabase(options.manager, pluginId) : undefined;
+    await this.shares.check(pluginId, owner, queue, db);
+    return this.write(pluginId, target, target, db, await this.boss(), data, options);
+  }
+
+  /** Writes one job: batched with the sends made at the same time, or on the sender's transaction. */
+  private async write(pluginId: string, queue: string, name: string, db: Db | undefined, boss: PgBoss, data: object, options: SendJobOptions): Promise<string | null> {
     try {
+      if (!db) return await this.batcher.send(name, jobRow(data, options));
+      // Inside a transaction the job is written with it, on its connection: never batched.
+      const sendOptions: SendOptions = {
+        ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
+        db,
+      };
       return await boss.send(name, data, sendOptions);
     } catch (err) {
       throw this.sendError(err, pluginId, queue, db);
     }
   }
 
+  /** One statement for the coalesced sends of a queue: the ids that went in (a taken singleton slot inserts nothing). */
+  private async insertRows(name: string, rows: JobRow[]): Promise<Set<string>> {
+    const boss = await this.boss();
+    return new Set((await boss.insert(name, rows, { returnId: true })) ?? []);
+  }
+
   async sendMany(pluginId: string, queue: string, data: object[], options: SendJobOptions): Promise<string[]> {
+    checkSendOptions(pluginId, queue, options);
     if (data.length === 0) return [];
     const { name, db, boss } = await this.target(pluginId, queue, options);
     const startAfter = options.startAfterSeconds ? new Date(Date.now() + options.startAfterSeconds * 1000) : undefined;
@@ -133,6 +184,8 @@ export class JobBroker implements JobSender {
   }
 
   private sendError(err: unknown, pluginId: string, queue: string, db: unknown): unknown {
+    // A queue deleted elsewhere (a purge on another instance) is looked up again on the next send.
+    if (/Queue .* does not exist/.test((err as Error)?.message ?? '')) this.existing.delete(`${pluginId}.${queue}`);
     if (db) return err; // the caller's transaction is aborted: its own error must reach it
     return new PluginError('PLG_JOB_SEND_FAILED', `Plugin '${pluginId}' could not queue a job on '${queue}': ${(err as Error).message}`, { pluginId, cause: err });
   }
@@ -143,7 +196,7 @@ export class JobBroker implements JobSender {
     const db = options.manager ? transactionDatabase(options.manager, pluginId) : undefined;
     if (!this.declared.has(name)) {
       // Inside a transaction, looking the queue up on another connection would wait on PGlite's one backend.
-      const exists = !db && (await (await this.boss()).getQueue(name)) !== null;
+      const exists = this.existing.has(name) || (!db && (await this.lookUp(name)));
       if (!exists) {
         throw new PluginError('PLG_JOB_QUEUE_UNKNOWN', `Plugin '${pluginId}' has no job queue '${queue}'.`, {
           pluginId,
@@ -152,6 +205,22 @@ export class JobBroker implements JobSender {
       }
     }
     return { name, db, boss: await this.boss() };
+  }
+
+  /** Whether the queue exists, found once and remembered; sends made together share one look-up. */
+  private lookUp(name: string): Promise<boolean> {
+    let found = this.lookups.get(name);
+    if (!found) {
+      found = this.boss()
+        .then((boss) => boss.getQueue(name))
+        .then((queue) => {
+          if (queue) this.existing.add(name);
+          return queue !== null;
+        })
+        .finally(() => this.lookups.delete(name));
+      this.lookups.set(name, found);
+    }
+    return found;
   }
 
   /** Stops an activation's workers (bounded by the drain timeout); their queued jobs stay and wait for the next one. */
@@ -175,6 +244,8 @@ export class JobBroker implements JobSender {
   /** Deletes every queue of the plugin with its jobs (uninstall --purge). Returns how many queues went. */
   async purge(pluginId: string): Promise<number> {
     if (!(await this.installed())) return 0;
+    await this.progress.purge(pluginId);
+    await this.shares.purge(pluginId);
     const boss = await this.boss();
     const mine = (await boss.getQueues()).map((q) => q.name).filter((name) => name.startsWith(`${pluginId}.`));
     // The queues that dead-letter into another go first.
@@ -182,14 +253,41 @@ export class JobBroker implements JobSender {
     for (const name of mine) {
       await boss.deleteQueue(name);
       this.declared.delete(name);
+      this.existing.delete(name);
     }
     return mine.length;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
+    // Sends already accepted are written before pg-boss closes (bounded, as a drain).
+    const deadline = Date.now() + this.options.drainTimeoutMs;
+    while (this.batcher.pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     this.stopped = true;
     const boss = await this.starting?.catch(() => undefined);
     await boss?.stop({ graceful: true, timeout: this.options.drainTimeoutMs, close: true }).catch(() => undefined);
   }
+}
+
+/** A job row for pg-boss's insert; `startAfter` in seconds from the database's clock, as pg-boss's send passes it. */
+function jobRow(data: object, options: SendJobOptions): Omit<JobRow, 'id'> {
+  return {
+    data,
+    ...(options.priority ? { priority: options.priority } : {}),
+    ...(options.startAfterSeconds ? { startAfter: String(options.startAfterSeconds) } : {}),
+    ...(options.singletonKey ? { singletonKey: options.singletonKey, singletonSeconds: options.singletonSeconds ?? 60 } : {}),
+  };
+}
+
+/** Refuses send options the database would reject, before they reach it (and any batch). */
+function checkSendOptions(pluginId: string, queue: string, options: SendJobOptions): void {
+  const bad = (option: string, rule: string) =>
+    new PluginError('PLG_JOB_SEND_INVALID', `Plugin '${pluginId}' sends a job to '${queue}' with ${option} ${rule}.`, {
+      pluginId,
+      hint: 'priority is a whole number (higher runs first), startAfterSeconds a number of seconds of 0 or more, singletonSeconds a whole number of seconds of 1 or more.',
+    });
+  const { priority, startAfterSeconds, singletonSeconds } = options;
+  if (priority !== undefined && !(Number.isInteger(priority) && Math.abs(priority) <= 2 ** 31 - 1)) throw bad(`priority ${String(priority)}`, 'that is not a whole number (32-bit)');
+  if (startAfterSeconds !== undefined && !(Number.isFinite(startAfterSeconds) && startAfterSeconds >= 0)) throw bad(`startAfterSeconds ${String(startAfterSeconds)}`, 'that is not a number of seconds of 0 or more');
+  if (singletonSeconds !== undefined && !(Number.isInteger(singletonSeconds) && singletonSeconds >= 1 && singletonSeconds <= 2 ** 31 - 1)) throw bad(`singletonSeconds ${String(singletonSeconds)}`, 'that is not a whole number of seconds of 1 or more');
 }

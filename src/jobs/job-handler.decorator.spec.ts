@@ -27,6 +27,13 @@ describe('@JobHandler', () => {
     expect(() => JobHandler('')).toThrow(TypeError);
   });
 
+  it('takes shared as true, false or a list of plugin ids, and refuses anything else', () => {
+    expect(() => JobHandler('q', { shared: true })).not.toThrow();
+    expect(() => JobHandler('q', { shared: ['gallery', 'blog'] })).not.toThrow();
+    expect(() => JobHandler('q', { shared: ['Gallery!'] })).toThrow(/@JobHandler\('q'\): shared is true, false or a list of plugin ids/);
+    expect(() => JobHandler('q', { shared: 'gallery' as unknown as string[] })).toThrow(TypeError);
+  });
+
   it('refuses a heartbeat shorter than 10 seconds', () => {
     expect(() => JobHandler('q', { heartbeatSeconds: 2 })).toThrow(/heartbeatSeconds must be a whole number of 10 or more/);
   });

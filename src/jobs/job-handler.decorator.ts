@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import { PLUGIN_ID_PATTERN } from '../discovery/plugin-id';
 
 export const JOB_HANDLER_METADATA = 'appnest:job-handler';
 
@@ -30,6 +31,12 @@ export interface JobHandlerOptions {
   wakeOnSend?: boolean;
   /** Seconds between the liveness beats of a running job, 10 or more; a job whose instance stops beating is retried elsewhere (default 10). */
   heartbeatSeconds?: number;
+  /**
+   * Offers the queue to other plugins, which send to it with `jobs.sendTo('<id>.<queue>', data)`:
+   * `true` for every plugin, or the ids of those that may (default: the plugin's own). Its jobs
+   * still run in this handler, and wait while this plugin is stopped.
+   */
+  shared?: boolean | string[];
 }
 
 export interface JobHandlerDeclaration {
@@ -51,6 +58,10 @@ export function JobHandler(queue: string, options: JobHandlerOptions = {}): Meth
   }
   if (options.heartbeatSeconds !== undefined && !(Number.isInteger(options.heartbeatSeconds) && options.heartbeatSeconds >= 10)) {
     throw new TypeError(`@JobHandler('${queue}'): heartbeatSeconds must be a whole number of 10 or more.`);
+  }
+  const { shared } = options;
+  if (shared !== undefined && typeof shared !== 'boolean' && !(Array.isArray(shared) && shared.every((id) => typeof id === 'string' && PLUGIN_ID_PATTERN.test(id)))) {
+    throw new TypeError(`@JobHandler('${queue}'): shared is true, false or a list of plugin ids, e.g. { shared: ['gallery'] }.`);
   }
   return SetMetadata(JOB_HANDLER_METADATA, { queue, options } satisfies JobHandlerDeclaration);
 }

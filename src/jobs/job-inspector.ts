@@ -21,13 +21,25 @@ export interface JobFailure {
   at: string | null;
 }
 
+/** A job running now, with the progress its handler last reported (null before the first report). */
+export interface ActiveJob {
+  id: string;
+  queue: string;
+  retryCount: number;
+  startedAt: string | null;
+  progress: number | null;
+}
+
 export interface JobsSummary {
   pluginId: string;
   queues: QueueSummary[];
+  /** The jobs running now (the longest-running first, at most 20). */
+  activeJobs: ActiveJob[];
   recentFailures: JobFailure[];
 }
 
 const RECENT_FAILURES = 20;
+const ACTIVE_LISTED = 20;
 
 /** What the admin API, CLI and admin page show and do about a plugin's jobs. */
 export class JobInspector {
@@ -37,7 +49,7 @@ export class JobInspector {
   ) {}
 
   async summary(pluginId: string): Promise<JobsSummary> {
-    if (!(await this.broker.installed())) return { pluginId, queues: [], recentFailures: [] };
+    if (!(await this.broker.installed())) return { pluginId, queues: [], activeJobs: [], recentFailures: [] };
     const boss = await this.broker.boss();
     const prefix = `${pluginId}.`;
     const names = (await boss.getQueues()).map((q) => q.name).filter((n) => n.startsWith(prefix) && !n.endsWith('.dead'));
@@ -61,9 +73,23 @@ export class JobInspector {
         ORDER BY at DESC LIMIT ${RECENT_FAILURES}`,
       [prefix, prefix.length],
     );
+    const active: { id: string; name: string; retry_count: number; started_on: Date | null }[] = await this.dataSource.query(
+      `SELECT id::text AS id, name, retry_count, started_on FROM pgboss.job
+        WHERE left(name, $2) = $1 AND right(name, 5) <> '.dead' AND state = 'active'
+        ORDER BY started_on LIMIT ${ACTIVE_LISTED}`,
+      [prefix, prefix.length],
+    );
+    const progress = await this.broker.progress.read(active.map((a) => a.id));
     return {
       pluginId,
       queues,
+      activeJobs: active.map((a) => ({
+        id: a.id,
+        queue: a.name.slice(prefix.length),
+        retryCount: a.retry_count,
+        startedAt: a.started_on ? new Date(a.started_on).toISOString() : null,
+        progress: percentOf('active', a.retry_count, progress.get(a.id)),
+      })),
       recentFailures: failures.map((f) => ({
         id: f.id,
         queue: f.name.slice(prefix.length),
@@ -76,13 +102,14 @@ export class JobInspector {
   }
 
   /** One job of the plugin: its state (created, retry, active, completed, cancelled, failed), attempts and last error. */
-  async job(pluginId: string, jobId: string): Promise<JobFailure & { retryLimit: number }> {
+  async job(pluginId: string, jobId: string): Promise<JobFailure & { retryLimit: number; progress: number | null }> {
     await this.queueOf(pluginId, jobId);
     const [row]: { id: string; name: string; state: string; retry_count: number; retry_limit: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
       `SELECT id::text AS id, name, state::text AS state, retry_count, retry_limit, output, coalesce(completed_on, started_on, created_on) AS at FROM pgboss.job WHERE id = $1`,
       [jobId],
     );
     const failed = row.state === 'failed' || row.state === 'retry';
+    const stored = row.state === 'completed' ? undefined : (await this.broker.progress.read([row.id])).get(row.id);
     return {
       id: row.id,
       queue: row.name.slice(pluginId.length + 1),
@@ -91,6 +118,7 @@ export class JobInspector {
       retryLimit: row.retry_limit,
       error: failed ? errorText(row.output) : '',
       at: row.at ? new Date(row.at).toISOString() : null,
+      progress: percentOf(row.state, row.retry_count, stored),
     };
   }
 
@@ -126,4 +154,16 @@ export class JobInspector {
 function errorText(output: unknown): string {
   if (output && typeof output === 'object' && 'message' in output) return String((output as { message: unknown }).message);
   return output === null || output === undefined ? '' : JSON.stringify(output);
+}
+
+/**
+ * A job's progress in percent: 100 once completed; while active, what this attempt reported (null
+ * before its first report); after a failure or a cancel, how far the last attempt got; null while
+ * the job waits.
+ */
+function percentOf(state: string, retryCount: number, stored: { attempt: number; percent: number } | undefined): number | null {
+  if (state === 'completed') return 100;
+  if (!stored) return null;
+  if (state === 'active') return stored.attempt === retryCount ? stored.percent : null;
+  return state === 'failed' || state === 'cancelled' ? stored.percent : null;
 }

@@ -31,12 +31,13 @@ export interface QueuedJob {
 export interface JobSender {
   send(pluginId: string, queue: string, data: object, options: SendJobOptions): Promise<string | null>;
   sendMany(pluginId: string, queue: string, data: object[], options: SendJobOptions): Promise<string[]>;
+  sendTo(pluginId: string, target: string, data: object, options: SendJobOptions): Promise<string | null>;
 }
 
 /**
  * The plugin's own job queues, injectable into any provider of the plugin. Queues are the ones the
  * plugin declares with `@JobHandler('<queue>')`; the host names them `<plugin id>.<queue>`, so a
- * plugin reaches its own queues only.
+ * plugin reaches its own queues only, and those other plugins share with it (`sendTo`).
  */
 export class JobQueue {
   constructor(
@@ -47,6 +48,15 @@ export class JobQueue {
   /** Queues a job; resolves to its id, or null when `singletonKey` already holds a job in this slot. */
   send(queue: string, data: object = {}, options: SendJobOptions = {}): Promise<string | null> {
     return this.sender.send(this.pluginId, queue, data, options);
+  }
+
+  /**
+   * Queues a job on a queue another plugin shares (`@JobHandler('<queue>', { shared: true })`),
+   * named `'<its id>.<queue>'`; the job runs in that plugin's handler, and waits while it is
+   * stopped. A queue not shared with this plugin is refused (PLG_JOB_QUEUE_NOT_SHARED).
+   */
+  sendTo(target: string, data: object = {}, options: SendJobOptions = {}): Promise<string | null> {
+    return this.sender.sendTo(this.pluginId, target, data, options);
   }
 
   /** Queues one job per item in one statement (much faster than as many sends); resolves to their ids. */

@@ -3,6 +3,7 @@ import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import type { JobContext } from './job-context';
 import type { DeclaredHandler } from './job-declarations';
+import type { JobProgressStore, ProgressReporter } from './job-progress';
 import { queueOptions } from './queue-options';
 
 interface Worker {
@@ -26,6 +27,7 @@ export class PluginWorkers {
     private readonly logger: HostLogger,
     /** Between fetches; with LISTEN/NOTIFY a new job wakes the worker at once, and this still finds retries whose delay ran out. */
     private readonly pollingIntervalSeconds: number,
+    private readonly progress: JobProgressStore,
   ) {}
 
   /**
@@ -58,21 +60,26 @@ export class PluginWorkers {
   }
 
   private async settle(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number): Promise<JobResult> {
+    const reporter = this.progress.reporter(this.pluginId, job.id, job.retryCount);
     try {
-      const output = await this.run(handler, job, timeoutSeconds);
+      const output = await this.run(handler, job, timeoutSeconds, reporter);
+      await reporter.flush();
+      // A completed job is at 100 % by its state; its row goes.
+      if (reporter.used) await this.progress.forget(job.id).catch(() => undefined);
       return { id: job.id, status: 'completed', output: output === undefined ? undefined : { value: output } };
     } catch (err) {
+      await reporter.flush();
       const error = err instanceof Error ? { name: err.name, message: err.message, ...(err instanceof PluginError ? { code: err.code } : {}), stack: err.stack } : { message: String(err) };
       return { id: job.id, status: 'failed', output: error };
     }
   }
 
   /** Runs one job: the handler's throw or timeout fails this attempt (logged with the plugin id) and pg-boss retries it. */
-  private async run(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number): Promise<unknown> {
+  private async run(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number, reporter: ProgressReporter): Promise<unknown> {
     const controller = new AbortController();
     this.running.add(controller);
     const signal = AbortSignal.any([controller.signal, job.signal]);
-    const context: JobContext = { id: job.id, queue: handler.queue, retryCount: job.retryCount, signal };
+    const context: JobContext = { id: job.id, queue: handler.queue, retryCount: job.retryCount, signal, progress: (percent) => reporter.report(percent) };
     let timer: NodeJS.Timeout | undefined;
     const attempt = `job '${handler.queue}' ${job.id} (attempt ${job.retryCount + 1} of ${job.retryLimit + 1})`;
     try {

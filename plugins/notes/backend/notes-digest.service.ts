@@ -28,6 +28,8 @@ export class NotesDigestService {
   async writeDigest(_data: object, job: JobContext): Promise<void> {
     const notes = await this.notes.find({ where: { title: Not(DIGEST_TITLE) }, order: { pinned: 'DESC', createdAt: 'DESC' } });
     if (job.signal.aborted) return;
+    // Read: half done. The admin page following the job shows it; completed shows 100 %.
+    job.progress(50);
     const body = notes.map((note) => `## ${note.title}\n\n${note.body}\n`).join('\n');
     await this.notes.manager.transaction(async (manager) => {
       await manager.delete(Note, { title: DIGEST_TITLE });

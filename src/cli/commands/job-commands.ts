@@ -7,11 +7,16 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
-/** The lines `appnest jobs <id>` prints: one row per queue, then the recent failures. */
+/** The lines `appnest jobs <id>` prints: one row per queue, the running jobs with their progress, then the recent failures. */
 export function describeJobs(summary: any): string[] {
   if (summary.queues.length === 0) return [`Plugin '${summary.pluginId}' has no job queues.`];
   const rows = summary.queues.map((q: any) => [q.queue, String(q.queued), String(q.active), String(q.completed), String(q.failed), String(q.deadLettered)]);
   const lines = table([['QUEUE', 'QUEUED', 'ACTIVE', 'COMPLETED', 'FAILED', 'DEAD-LETTERED'], ...rows]);
+  if (summary.activeJobs?.length) {
+    lines.push('', 'Running:');
+    const running = summary.activeJobs.map((j: any) => [`  ${j.id}`, j.queue, j.progress === null ? '-' : `${j.progress}%`, j.retryCount ? `attempt ${j.retryCount + 1}` : '']);
+    lines.push(...table(running));
+  }
   if (summary.recentFailures.length) {
     lines.push('', 'Recent failures:');
     for (const f of summary.recentFailures) lines.push(`  ${f.id}  ${f.queue}  ${f.state} after ${f.retryCount + 1} attempt(s)  ${f.error}`);
@@ -22,7 +27,7 @@ export function describeJobs(summary: any): string[] {
 export const JOB_COMMANDS: Record<string, Command> = {
   jobs: {
     usage: 'jobs <id> [--retry <job-id> | --cancel <job-id>]',
-    summary: "a plugin's job queues (queued, active, failed, dead-lettered) and recent failures; retry or cancel a job",
+    summary: "a plugin's job queues (queued, active, failed, dead-lettered), its running jobs with their progress and recent failures; retry or cancel a job",
     options: [
       ['--retry <job-id>', 'run a failed or cancelled job again'],
       ['--cancel <job-id>', 'cancel a waiting or running job'],

@@ -48,6 +48,8 @@ export function uploadPluginArchive(file: File, overwrite: boolean, onProgress: 
 export interface JobsSummary {
   pluginId: string;
   queues: { queue: string; queued: number; active: number; completed: number; failed: number; deadLettered: number }[];
+  /** The jobs running now, with the progress their handlers reported. */
+  activeJobs: { id: string; queue: string; retryCount: number; startedAt: string | null; progress: number | null }[];
   recentFailures: JobView[];
 }
 
@@ -60,6 +62,8 @@ export interface JobView {
   retryLimit?: number;
   error: string;
   at: string | null;
+  /** Percent done as the handler reported it (`job.progress(n)`); 100 once completed; null when none was reported. */
+  progress?: number | null;
 }
 
 /** What an action answers when it queued its work in a background job. */
