@@ -59,6 +59,8 @@ export class ArchiveStore implements StoredArchives {
    * previous one, which a rollback makes the stored one again. Nothing is kept when none is stored.
    */
   async keepPrevious(pluginId: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
+    // The stored row's lock first: a concurrent upgrade of this id (another instance) waits until this one commits, then keeps what this one stored.
+    await manager.query('SELECT 1 FROM appnest_plugin_archives WHERE plugin_id = $1 FOR UPDATE', [pluginId]);
     await manager.query('DELETE FROM appnest_plugin_archive_previous_chunks WHERE plugin_id = $1', [pluginId]);
     await manager.query('DELETE FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId]);
     await manager.query(
