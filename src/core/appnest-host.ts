@@ -40,6 +40,7 @@ import { JobInspector } from '../jobs/job-inspector';
 import { PluginMetrics } from './telemetry/plugin-metrics';
 import { HostHealth } from './health/host-health';
 import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
+import { LoopBlame } from './telemetry/loop-blame';
 import type { LogLevel } from '../logging/host-logger';
 
 export type { Actor } from './plugin-maintenance';
@@ -75,6 +76,8 @@ export class AppnestHost {
   readonly metrics: PluginMetrics;
   /** Plugin health checks, liveness and readiness (GET /api/health...). */
   readonly healthChecks: HostHealth;
+  /** Names the plugin that blocks the event loop (off with APPNEST_BLOCKED_LOOP_MS=0). */
+  readonly loopBlame?: LoopBlame;
   private readonly maintenance: PluginMaintenance;
   private readonly operations: PluginOperations;
   private readonly store: PluginStore;
@@ -103,7 +106,7 @@ export class AppnestHost {
     private readonly options: HostStartOptions,
   ) {
     this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
-    this.errors = new UnhandledErrors(this.logger, () => [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
+    this.errors = new UnhandledErrors(this.logger, () => this.pluginFolders());
     this.metrics = new PluginMetrics({
       installed: () => this.runtimes.keys(),
       activePlugins: () => this.activator.cells.size,
@@ -139,6 +142,7 @@ export class AppnestHost {
       logger: this.logger.child('jobs'),
       drainTimeoutMs: config.jobDrainTimeoutMs ?? 30_000,
       superviseIntervalSeconds: config.jobSuperviseSeconds ?? 5,
+      observer: config.metrics === false ? undefined : this.metrics,
     });
     this.jobInspector = new JobInspector(this.jobs, db.dataSource);
     this.activator = new PluginActivator(this.runtimes, {
@@ -208,6 +212,8 @@ export class AppnestHost {
       config.safeMode === true,
     );
     this.server = createServer((req, res) => this.route(req, res));
+    const blockedLoopMs = config.blockedLoopMs ?? DEFAULT_BLOCKED_LOOP_MS;
+    if (blockedLoopMs > 0) this.loopBlame = new LoopBlame(blockedLoopMs, this.logger, () => this.pluginFolders(), this.metrics);
   }
 
   static async start(config: HostConfig, options: HostStartOptions): Promise<AppnestHost> {
@@ -245,6 +251,7 @@ export class AppnestHost {
         host.server.listen(config.port, resolve);
       });
       writeFileSync(join(config.dataDir, 'host.json'), JSON.stringify({ pid: process.pid, url: host.url }));
+      host.loopBlame?.start();
       await host.activator.emit(HOST_EVENTS.ready, { activePlugins: [...host.activator.cells.keys()] });
       host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${host.stateCounts()}), database: ${db.kind}`);
       return host;
@@ -306,6 +313,11 @@ export class AppnestHost {
   private async forgetUnusedRecord(id: string): Promise<void> {
     const record = (await this.store.all()).find((r) => r.id === id);
     if (record && !record.everEnabled && Object.keys(record.settings ?? {}).length === 0) await this.store.remove(id);
+  }
+
+  /** The folder of each plugin this host knows, by id: what stack frames are attributed by. */
+  private pluginFolders(): [string, string][] {
+    return [...this.runtimes.values()].flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : []));
   }
 
   get url(): string {
@@ -486,9 +498,17 @@ export class AppnestHost {
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
     const staged = await this.operations.stage(archive, fileName);
     const result = await this.serialize(async () => {
-      const done = await this.operations.commit(staged, archive, { ...options, source: fileName });
-      await this.announce('install', done.id);
-      return done;
+      // Replacing an installed version is an upgrade, counted like enable and disable.
+      const began = this.runtimes.get(staged.id)?.discovered ? performance.now() : undefined;
+      try {
+        const done = await this.operations.commit(staged, archive, { ...options, source: fileName });
+        if (began !== undefined) this.metrics.operation(staged.id, 'upgrade', 'ok', (performance.now() - began) / 1000);
+        await this.announce('install', done.id);
+        return done;
+      } catch (err) {
+        if (began !== undefined) this.metrics.operation(staged.id, 'upgrade', (err as PluginError).status < 500 ? 'refused' : 'failed', (performance.now() - began) / 1000);
+        throw err;
+      }
     });
     return { ...(await this.views.describe(this.runtime(result.id))), replaced: result.replaced, sha256: result.sha256 };
   }
@@ -569,6 +589,7 @@ export class AppnestHost {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.resyncTimer);
+    await this.loopBlame?.stop();
     await this.channel?.stop();
     await this.queue.catch(() => undefined);
     this.pluginLogs.close();
@@ -594,6 +615,8 @@ function sendError(res: ServerResponse, error: PluginError): void {
   res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(error.toJSON()));
 }
+/** APPNEST_BLOCKED_LOOP_MS unset: a block of the event loop this long is reported. */
+const DEFAULT_BLOCKED_LOOP_MS = 1000;
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 function safeDecode(segment: string): string {

@@ -4,6 +4,7 @@ import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import { declaredHandlers } from './job-declarations';
 import type { JobSender, SendJobOptions } from './job-queue';
+import type { JobObserver } from './job-observer';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
 import { transactionDatabase } from './transaction-database';
@@ -18,6 +19,8 @@ export interface JobBrokerOptions {
   drainTimeoutMs: number;
   /** How often each instance looks for jobs whose instance stopped beating (seconds). */
   superviseIntervalSeconds: number;
+  /** Told of each job attempt of a plugin handler (the metrics). */
+  observer?: JobObserver;
 }
 
 /** The dead-letter queue of a plugin queue. */
@@ -91,7 +94,7 @@ export class JobBroker implements JobSender {
       // also loads the queue into pg-boss's cache, so a send inside a transaction looks nothing up.
       await boss.updateQueue(name, { ...options, deadLetter: deadLetter ?? null });
     }
-    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1);
+    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.options.observer);
     try {
       await workers.start(handlers);
     } catch (err) {

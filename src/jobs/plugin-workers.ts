@@ -3,6 +3,7 @@ import { PluginError } from '../errors/plugin-error';
 import type { HostLogger } from '../logging/host-logger';
 import type { JobContext } from './job-context';
 import type { DeclaredHandler } from './job-declarations';
+import type { JobObserver } from './job-observer';
 import { queueOptions } from './queue-options';
 
 interface Worker {
@@ -26,6 +27,8 @@ export class PluginWorkers {
     private readonly logger: HostLogger,
     /** Between fetches; with LISTEN/NOTIFY a new job wakes the worker at once, and this still finds retries whose delay ran out. */
     private readonly pollingIntervalSeconds: number,
+    /** Told of each attempt's outcome and duration (the metrics). */
+    private readonly observer?: JobObserver,
   ) {}
 
   /**
@@ -58,10 +61,13 @@ export class PluginWorkers {
   }
 
   private async settle(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number): Promise<JobResult> {
+    const began = performance.now();
     try {
       const output = await this.run(handler, job, timeoutSeconds);
+      this.observer?.jobRan(this.pluginId, handler.queue, (performance.now() - began) / 1000, 'completed');
       return { id: job.id, status: 'completed', output: output === undefined ? undefined : { value: output } };
     } catch (err) {
+      this.observer?.jobRan(this.pluginId, handler.queue, (performance.now() - began) / 1000, job.retryCount < job.retryLimit ? 'retried' : 'failed');
       const error = err instanceof Error ? { name: err.name, message: err.message, ...(err instanceof PluginError ? { code: err.code } : {}), stack: err.stack } : { message: String(err) };
       return { id: job.id, status: 'failed', output: error };
     }
