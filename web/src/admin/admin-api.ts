@@ -55,6 +55,33 @@ export interface PluginMetricsSummary {
   meanRequestMs: number | null;
   taskRuns: number;
   taskFailures: number;
+  jobsCompleted?: number;
+  jobsFailed?: number;
+  jobsRetried?: number;
+  /** Times it blocked the event loop past APPNEST_BLOCKED_LOOP_MS, and the last one. */
+  loopBlocks?: number;
+  lastLoopBlock?: { ms: number; at: string } | null;
+}
+
+/** A plugin's entry in GET /api/health: what its health check (or its state) says. */
+export interface PluginHealth {
+  id: string;
+  state: string;
+  status: 'ok' | 'degraded' | 'failed' | 'disabled';
+  reason?: string;
+  error?: string;
+}
+
+/** The per-plugin entries of GET /api/health (no token needed), by plugin id; empty when it does not answer. */
+export async function loadPluginHealth(): Promise<Map<string, PluginHealth>> {
+  try {
+    const res = await fetch('/api/health', { headers: { accept: 'application/json' } });
+    if (!res.ok) return new Map();
+    const report = (await res.json()) as { plugins?: PluginHealth[] };
+    return new Map((report.plugins ?? []).map((p) => [p.id, p]));
+  } catch {
+    return new Map();
+  }
 }
 
 export const SECRET_MASK = '********';
