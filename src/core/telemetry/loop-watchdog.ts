@@ -152,5 +152,5 @@ setInterval(() => {
   if (busy) return;
   busy = true;
   check().finally(() => (busy = false));
-}, Math.max(5, Math.floor(beatMs / 2)));
+}, beatMs);
 `;
