@@ -1,6 +1,7 @@
 'use strict';
-// What per-plugin metrics cost: the same plugin route served by two appnest hosts of the same
-// scenario, one counting (the default) and one with APPNEST_METRICS=0, loaded alternately.
+// What per-plugin metrics and the event-loop watchdog cost: the same plugin route served by two
+// appnest hosts of the same scenario, one as configured by default (counting, watchdog on) and one
+// with APPNEST_METRICS=0 and APPNEST_BLOCKED_LOOP_MS=0, loaded alternately.
 const { alternate } = require('./load-phase');
 const { stopServer } = require('./processes');
 const { boot } = require('./servers');
@@ -9,7 +10,7 @@ async function measureMetricsCost(sc, opts, log) {
   const on = await boot('appnest', sc, sc.probePath);
   let off;
   try {
-    off = await boot('appnest', sc, sc.probePath, { env: { APPNEST_METRICS: '0' } });
+    off = await boot('appnest', sc, sc.probePath, { env: { APPNEST_METRICS: '0', APPNEST_BLOCKED_LOOP_MS: '0' } });
     const plugin = sc.plugins[Math.floor(sc.n / 2)];
     const path = `/api/plugins/${plugin.id}/ping`;
     const urls = { appnest: on.url + path, static: off.url + path };

@@ -8,6 +8,7 @@
 //   BENCH_HOST_NODE_ARGS  extra node flags for the appnest host (e.g. --cpu-prof)
 //   BENCH_JOBS     jobs per throughput run on PostgreSQL, a fifth of it on PGlite (default 5000; quick 2000)
 //   --jobs-only    only the background jobs phase
+//   --metrics-only only the metrics-on-vs-off phase (at the largest N)
 
 function list(value, fallback) {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
@@ -15,8 +16,8 @@ function list(value, fallback) {
 
 function parseOptions(argv = process.argv.slice(2), env = process.env) {
   const quick = argv.includes('--quick');
-  const unknown = argv.filter((a) => !['--quick', '--keep', '--jobs-only'].includes(a));
-  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep and/or --jobs-only.`);
+  const unknown = argv.filter((a) => !['--quick', '--keep', '--jobs-only', '--metrics-only'].includes(a));
+  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep, --jobs-only and/or --metrics-only.`);
   const jobs = Number(env.BENCH_JOBS || (quick ? 2000 : 5000));
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`BENCH_JOBS must be a positive whole number, got '${env.BENCH_JOBS}'.`);
   const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100']).map(Number).sort((a, b) => a - b);
@@ -48,6 +49,7 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
     importN: lifecycleNs.includes(20) ? 20 : maxN,
     targetN: maxN,
     jobsOnly: argv.includes('--jobs-only'),
+    metricsOnly: argv.includes('--metrics-only'),
     jobs,
     jobRuns: quick ? 1 : 3,
     latencyJobs: quick ? 20 : 100,

@@ -73,10 +73,10 @@ function rowsFor(db, r, targetN) {
     rows.push(row(db, 'job send → handler start, p95', '-', j.latencyP95Ms, null, ms));
   }
   if (r.metricsCost) {
-    // Both columns are appnest here: metrics on (the default) against APPNEST_METRICS=0.
+    // Both columns are appnest here: metrics and watchdog on (the default) against APPNEST_METRICS=0 APPNEST_BLOCKED_LOOP_MS=0.
     const m = r.metricsCost;
     const s = (side, key) => m[side].samples.map((x) => x[key]);
-    rows.push(withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }));
+    rows.push(withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0, APPNEST_BLOCKED_LOOP_MS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }));
     rows.push(row(db, 'CPU per request, /ping, metrics on vs off', m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]));
   }
   for (const [n, lc] of Object.entries(r.lifecycle)) {

@@ -53,6 +53,19 @@ async function runScenario(ctx, db, n, opts) {
   }
 }
 
+/** `--metrics-only`: one scenario at the load N, its first boot, then metrics on vs off. */
+async function runMetricsOnly(ctx, db, opts) {
+  const sc = await prepareScenario(ctx, db, opts.loadN, log);
+  try {
+    const loadAverageAtStart = os.loadavg()[0];
+    const setup = await firstBoot(sc, log);
+    const metricsCost = await measureMetricsCost(sc, opts, log);
+    return { boots: {}, lifecycle: {}, setup: { [opts.loadN]: { ...setup, loadAverageAtStart, loadAverageAtEnd: os.loadavg()[0] } }, metricsCost };
+  } finally {
+    await cleanupScenario(sc, opts.keep);
+  }
+}
+
 async function main() {
   const opts = parseOptions();
   keep = opts.keep;
@@ -70,6 +83,11 @@ async function main() {
 
   const results = {};
   for (const db of opts.dbs) {
+    if (opts.metricsOnly) {
+      log(`${db}, N=${opts.loadN}, metrics on vs off`);
+      results[db] = await runMetricsOnly(ctx, db, opts);
+      continue;
+    }
     results[db] = { boots: {}, lifecycle: {}, setup: {} };
     log(`${db}, background jobs`);
     results[db].jobs = await measureJobs(ctx, db, opts, log);

@@ -10,6 +10,8 @@ export interface HostConfig {
   pluginsDir: string;
   frontendPluginsDir: string;
   adminToken?: string;
+  /** A token that reads GET /metrics and nothing else (else the data folder's metrics-token file, when there is one). */
+  metricsToken?: string;
   /** Bound on each plugin lifecycle hook and on a plugin's start. */
   startTimeoutMs: number;
   /** Bound on waiting for the migration lock. */
@@ -35,6 +37,8 @@ export interface HostConfig {
   upgradeProbeMs?: number;
   /** Count plugin requests and task runs for GET /metrics (default true; APPNEST_METRICS=0 turns it off). */
   metrics?: boolean;
+  /** A block of the event loop at least this long is reported, with the plugin it is blamed on (default 1000; 0 turns the watchdog off). */
+  blockedLoopMs?: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -48,6 +52,13 @@ function flag(value: string | undefined, name: string): boolean {
   if (value === undefined || value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
   throw new Error(`${name} must be 1 or 0 (true or false), got '${value}'.`);
+}
+
+/** 0 (off) or at least 100 ms: below that, ordinary work would be reported. */
+function blockedLoopMs(value: string | undefined): number {
+  const ms = positiveInt(value, 1000, 'APPNEST_BLOCKED_LOOP_MS');
+  if (ms !== 0 && ms < 100) throw new Error(`APPNEST_BLOCKED_LOOP_MS must be 0 (no watchdog) or at least 100 (milliseconds), got '${value}'.`);
+  return ms;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HostConfig {
@@ -66,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pluginsDir: resolve(cwd, env.APPNEST_PLUGINS_DIR ?? 'plugins'),
     frontendPluginsDir: resolve(cwd, env.APPNEST_FRONTEND_PLUGINS_DIR ?? 'frontend-plugins'),
     adminToken: env.APPNEST_ADMIN_TOKEN || undefined,
+    metricsToken: env.APPNEST_METRICS_TOKEN || undefined,
     startTimeoutMs: positiveInt(env.APPNEST_START_TIMEOUT_MS, 10_000, 'APPNEST_START_TIMEOUT_MS'),
     migrationLockTimeoutMs: positiveInt(env.APPNEST_MIGRATION_LOCK_TIMEOUT_MS, 60_000, 'APPNEST_MIGRATION_LOCK_TIMEOUT_MS'),
     drainTimeoutMs: positiveInt(env.APPNEST_DRAIN_TIMEOUT_MS, 30_000, 'APPNEST_DRAIN_TIMEOUT_MS'),
@@ -82,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     safeMode: flag(env.APPNEST_SAFE_MODE, 'APPNEST_SAFE_MODE'),
     quarantineAfter: positiveInt(env.APPNEST_QUARANTINE_AFTER, 3, 'APPNEST_QUARANTINE_AFTER') || 1,
     upgradeProbeMs: positiveInt(env.APPNEST_UPGRADE_PROBE_MS, 10_000, 'APPNEST_UPGRADE_PROBE_MS'),
+    blockedLoopMs: blockedLoopMs(env.APPNEST_BLOCKED_LOOP_MS),
     metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
   };
 }

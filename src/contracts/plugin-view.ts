@@ -57,6 +57,13 @@ export interface PluginMetricsSummary {
   meanRequestMs: number | null;
   taskRuns: number;
   taskFailures: number;
+  /** Job attempts of its handlers on this instance: completed, failed for good, failed and retried. */
+  jobsCompleted: number;
+  jobsFailed: number;
+  jobsRetried: number;
+  /** Times it blocked the event loop for at least the threshold (APPNEST_BLOCKED_LOOP_MS), and the last one. */
+  loopBlocks: number;
+  lastLoopBlock: { ms: number; at: string } | null;
 }
 
 export type UnhandledKind = 'unhandled rejection' | 'uncaught exception';

@@ -16,7 +16,7 @@ import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { HOST_API_VERSION } from '../config/host-version';
-import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
+import { PluginArchiveInstaller, type StagedPlugin } from '../archive/plugin-archive-installer';
 import { JobBroker } from '../jobs/job-broker';
 import { JobInspector } from '../jobs/job-inspector';
 import { ExtensionRegistry } from './activation/extension-registry';
@@ -48,6 +48,7 @@ import { PluginStore } from './registry/plugin-store';
 import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
 import { PluginMetrics } from './telemetry/plugin-metrics';
 import { UnhandledErrors } from './telemetry/unhandled-errors';
+import { LoopBlame } from './telemetry/loop-blame';
 
 export type { Actor } from './admin/audit-log';
 
@@ -84,6 +85,8 @@ export class AppnestHost {
   readonly metrics: PluginMetrics;
   /** Plugin health checks, liveness and readiness (GET /api/health...). */
   readonly healthChecks: HostHealth;
+  /** Names the plugin that blocks the event loop (off with APPNEST_BLOCKED_LOOP_MS=0). */
+  readonly loopBlame?: LoopBlame;
   /** This process among the instances sharing the database. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   readonly archives: StoredArchives;
@@ -119,7 +122,7 @@ export class AppnestHost {
     const { adapters } = options;
     this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
     this.registry = new PluginRegistry(new PluginStore(db.dataSource), this.logger);
-    this.errors = new UnhandledErrors(this.logger, () => this.registry.all().flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : [])));
+    this.errors = new UnhandledErrors(this.logger, () => this.pluginFolders());
     this.metrics = new PluginMetrics({
       installed: () => this.registry.ids(),
       activePlugins: () => this.reconciler.activations.size,
@@ -154,6 +157,7 @@ export class AppnestHost {
       logger: this.logger.child('jobs'),
       drainTimeoutMs: config.jobDrainTimeoutMs ?? 30_000,
       superviseIntervalSeconds: config.jobSuperviseSeconds ?? 5,
+      observer: config.metrics === false ? undefined : this.metrics,
     });
     this.jobInspector = new JobInspector(this.jobs, db.dataSource);
     const emit = (event: string, payload: unknown): Promise<void> => this.reconciler.emit(event, payload);
@@ -252,6 +256,8 @@ export class AppnestHost {
         },
       }),
     );
+    const blockedLoopMs = config.blockedLoopMs ?? DEFAULT_BLOCKED_LOOP_MS;
+    if (blockedLoopMs > 0) this.loopBlame = new LoopBlame(blockedLoopMs, this.logger, () => this.pluginFolders(), this.metrics);
   }
 
   private healthSource() {
@@ -284,6 +290,7 @@ export class AppnestHost {
         host.server.listen(config.port, resolve);
       });
       writeFileSync(join(config.dataDir, 'host.json'), JSON.stringify({ pid: process.pid, url: host.url }));
+      host.loopBlame?.start();
       await host.reconciler.emit(HOST_EVENTS.ready, { activePlugins: [...host.reconciler.activations.keys()] });
       host.logger.info(`appnest listening on ${host.url} in ${Date.now() - started} ms (${host.stateCounts()}), database: ${db.kind}`);
       return host;
@@ -302,6 +309,11 @@ export class AppnestHost {
     await quarantineAtStart(recovery, rolledBack);
     if (this.config.safeMode) this.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
     await this.reconciler.reconcile();
+  }
+
+  /** The folder of each plugin this host knows, by id: what stack frames are attributed by. */
+  private pluginFolders(): [string, string][] {
+    return this.registry.all().flatMap((r) => (r.discovered ? [[r.id, r.discovered.dir] as [string, string]] : []));
   }
 
   get url(): string {
@@ -434,32 +446,47 @@ export class AppnestHost {
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
     const staged = await this.installs.stage(archive, fileName);
     const result = await this.changes.run(async () => {
-      const before = this.reconciler.activations.get(staged.id);
-      const previous = { ...this.tally.of(before), unhandled: this.errors.viewOf(staged.id, !!before).unhandledErrors };
-      const done = await this.installs.commit(staged, archive, { ...options, source: fileName });
-      await this.cluster.announce('install', done.id);
-      const windowMs = this.config.upgradeProbeMs ?? 0;
-      if (!done.replaced || !before || windowMs <= 0 || !this.reconciler.activations.has(done.id)) return done;
-      const failure = await probeUpgrade({
-        windowMs,
-        previous,
-        current: () => {
-          const now = this.reconciler.activations.get(done.id);
-          return now && now !== before ? this.tally.of(now) : undefined;
-        },
-        unhandled: () => this.errors.viewOf(done.id, true).unhandledErrors,
-        health: async () => (await checkPluginHealth({ ...this.healthSource(), entries: () => [this.registry.require(done.id)] }))[0],
-      });
-      if (!failure) return done;
-      const rollback = await this.rollbacks.rollback(done.id, { actor: 'system' }, { reason: `the new version failed its probe window: ${failure}`, automatic: true });
-      await this.cluster.announce('rollback', done.id);
-      throw new PluginError('PLG_UPGRADE_ROLLED_BACK', `Plugin '${done.id}' ${rollback.from} was rolled back to ${rollback.to}: ${rollback.reason}.`, {
-        pluginId: done.id,
-        hint: `Version ${rollback.to} serves again. Fix ${rollback.from} (see its logs and health check), then upload it again with overwrite.`,
-        details: { rollback },
-      });
+      // Replacing an installed version is an upgrade, counted like enable and disable (a rolled-back one as failed).
+      const began = this.registry.get(staged.id)?.discovered ? performance.now() : undefined;
+      const count = (outcome: 'ok' | 'refused' | 'failed') => began !== undefined && this.metrics.operation(staged.id, 'upgrade', outcome, (performance.now() - began) / 1000);
+      try {
+        const done = await this.upgradeOrInstall(staged, archive, options, fileName);
+        count('ok');
+        return done;
+      } catch (err) {
+        count((err as PluginError).status < 500 && (err as PluginError).code !== 'PLG_UPGRADE_ROLLED_BACK' ? 'refused' : 'failed');
+        throw err;
+      }
     });
     return { ...(await this.views.describe(this.registry.require(result.id))), replaced: result.replaced, sha256: result.sha256 };
+  }
+
+  /** Commits a staged archive; a running plugin's new version is then probed, and rolled back if it fails (the caller holds the change lock). */
+  private async upgradeOrInstall(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean }, fileName: string) {
+    const before = this.reconciler.activations.get(staged.id);
+    const previous = { ...this.tally.of(before), unhandled: this.errors.viewOf(staged.id, !!before).unhandledErrors };
+    const done = await this.installs.commit(staged, archive, { ...options, source: fileName });
+    await this.cluster.announce('install', done.id);
+    const windowMs = this.config.upgradeProbeMs ?? 0;
+    if (!done.replaced || !before || windowMs <= 0 || !this.reconciler.activations.has(done.id)) return done;
+    const failure = await probeUpgrade({
+      windowMs,
+      previous,
+      current: () => {
+        const now = this.reconciler.activations.get(done.id);
+        return now && now !== before ? this.tally.of(now) : undefined;
+      },
+      unhandled: () => this.errors.viewOf(done.id, true).unhandledErrors,
+      health: async () => (await checkPluginHealth({ ...this.healthSource(), entries: () => [this.registry.require(done.id)] }))[0],
+    });
+    if (!failure) return done;
+    const rollback = await this.rollbacks.rollback(done.id, { actor: 'system' }, { reason: `the new version failed its probe window: ${failure}`, automatic: true });
+    await this.cluster.announce('rollback', done.id);
+    throw new PluginError('PLG_UPGRADE_ROLLED_BACK', `Plugin '${done.id}' ${rollback.from} was rolled back to ${rollback.to}: ${rollback.reason}.`, {
+      pluginId: done.id,
+      hint: `Version ${rollback.to} serves again. Fix ${rollback.from} (see its logs and health check), then upload it again with overwrite.`,
+      details: { rollback },
+    });
   }
 
   /** Back to the version the last upgrade of `id` kept (PLG_NO_PREVIOUS_VERSION when none is). */
@@ -547,6 +574,7 @@ export class AppnestHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.loopBlame?.stop();
     await this.cluster.stop();
     await this.changes.idle();
     this.pluginLogs.close();
@@ -567,4 +595,6 @@ export class AppnestHost {
   }
 }
 
+/** APPNEST_BLOCKED_LOOP_MS unset: a block of the event loop this long is reported. */
+const DEFAULT_BLOCKED_LOOP_MS = 1000;
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];

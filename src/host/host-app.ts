@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AdminPluginsController } from '../http/admin-plugins.controller';
 import { AdminTokenGuard } from '../http/admin-token.guard';
+import { MetricsTokenGuard } from '../http/metrics-token.guard';
 import { AssetsController } from '../http/assets.controller';
 import { APPNEST_HOST } from '../http/host-tokens';
 import { PluginErrorFilter } from '../http/plugin-error.filter';
@@ -36,7 +37,7 @@ export async function startHostApp(host: AdminApi, { logger, uploadDir, pluginOf
     {
       module: HostApiModule,
       controllers: [HealthController, PublicController, AdminPluginsController, AssetsController, MetricsController, PluginLogsController, SpaController],
-      providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard],
+      providers: [{ provide: APPNEST_HOST, useValue: host }, AdminTokenGuard, MetricsTokenGuard],
       exports: [APPNEST_HOST],
     },
     new ExpressAdapter(server),

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AdminApi } from '../core/admin-api';
-import { AdminTokenGuard } from './admin-token.guard';
+import { MetricsTokenGuard } from './metrics-token.guard';
 import { APPNEST_HOST } from './host-tokens';
 
-/** Prometheus scrapes this instance here, with the admin token. */
+/** Prometheus scrapes this instance here, with the metrics token (or the admin token). */
 @Controller('metrics')
-@UseGuards(AdminTokenGuard)
+@UseGuards(MetricsTokenGuard)
 export class MetricsController {
   constructor(@Inject(APPNEST_HOST) private readonly host: AdminApi) {}
 

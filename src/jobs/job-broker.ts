@@ -7,6 +7,7 @@ import { QUEUE_NAME } from './job-handler.decorator';
 import { declaredHandlers } from './job-declarations';
 import { JobProgressStore } from './job-progress';
 import type { JobSender, SendJobOptions } from './job-queue';
+import type { JobObserver } from './job-observer';
 import { PluginWorkers } from './plugin-workers';
 import { queueOptions } from './queue-options';
 import { SendBatcher, type JobRow } from './send-batcher';
@@ -23,6 +24,8 @@ export interface JobBrokerOptions {
   drainTimeoutMs: number;
   /** How often each instance looks for jobs whose instance stopped beating (seconds). */
   superviseIntervalSeconds: number;
+  /** Told of each job attempt of a plugin handler (the metrics). */
+  observer?: JobObserver;
 }
 
 /** The dead-letter queue of a plugin queue. */
@@ -110,7 +113,7 @@ export class JobBroker implements JobSender {
     }
     await this.shares.record(pluginId, handlers);
     await this.progress.prune(pluginId);
-    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.progress);
+    const workers = new PluginWorkers(boss, pluginId, this.options.logger, this.options.kind === 'embedded' ? 0.5 : 1, this.progress, this.options.observer);
     try {
       await workers.start(handlers);
     } catch (err) {

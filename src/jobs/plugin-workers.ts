@@ -4,6 +4,7 @@ import type { HostLogger } from '../logging/host-logger';
 import type { JobContext } from './job-context';
 import type { DeclaredHandler } from './job-declarations';
 import type { JobProgressStore, ProgressReporter } from './job-progress';
+import type { JobObserver } from './job-observer';
 import { queueOptions } from './queue-options';
 
 interface Worker {
@@ -28,6 +29,8 @@ export class PluginWorkers {
     /** Between fetches; with LISTEN/NOTIFY a new job wakes the worker at once, and this still finds retries whose delay ran out. */
     private readonly pollingIntervalSeconds: number,
     private readonly progress: JobProgressStore,
+    /** Told of each attempt's outcome and duration (the metrics). */
+    private readonly observer?: JobObserver,
   ) {}
 
   /**
@@ -61,14 +64,17 @@ export class PluginWorkers {
 
   private async settle(handler: DeclaredHandler, job: JobWithMetadata<object>, timeoutSeconds: number): Promise<JobResult> {
     const reporter = this.progress.reporter(this.pluginId, job.id, job.retryCount);
+    const began = performance.now();
     try {
       const output = await this.run(handler, job, timeoutSeconds, reporter);
       await reporter.flush();
+      this.observer?.jobRan(this.pluginId, handler.queue, (performance.now() - began) / 1000, 'completed');
       // A completed job is at 100 % by its state; its row goes.
       if (reporter.used) await this.progress.forget(job.id).catch(() => undefined);
       return { id: job.id, status: 'completed', output: output === undefined ? undefined : { value: output } };
     } catch (err) {
       await reporter.flush();
+      this.observer?.jobRan(this.pluginId, handler.queue, (performance.now() - began) / 1000, job.retryCount < job.retryLimit ? 'retried' : 'failed');
       const error = err instanceof Error ? { name: err.name, message: err.message, ...(err instanceof PluginError ? { code: err.code } : {}), stack: err.stack } : { message: String(err) };
       return { id: job.id, status: 'failed', output: error };
     }

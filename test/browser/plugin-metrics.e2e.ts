@@ -9,14 +9,14 @@ import { openPage, pluginCard, signIn } from './spa-page';
 const describeBrowser = browserTestsUnavailable() ? describe.skip : describeDb;
 const ARTIFACTS = join(REPO, '.tmp', 'browser-artifacts');
 
-describeBrowser('the admin page in Chromium: a plugin’s metrics and logs on its card', () => {
+describeBrowser('the admin page in Chromium: a plugin’s metrics, health and logs on its card', () => {
   let sandbox: TestSandbox;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    sandbox = await TestSandbox.create(['metered', 'logs']);
+    sandbox = await TestSandbox.create(['metered', 'logs', 'health-probe']);
     await sandbox.start();
-    for (const id of ['metered', 'logs']) expect((await sandbox.enable(id)).status).toBe(200);
+    for (const id of ['metered', 'logs', 'health-probe']) expect((await sandbox.enable(id)).status).toBe(200);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -38,6 +38,27 @@ describeBrowser('the admin page in Chromium: a plugin’s metrics and logs on it
     expect(Number(await figure('task-failures'))).toBeGreaterThanOrEqual(1);
     mkdirSync(ARTIFACTS, { recursive: true });
     await pluginCard(page, 'Metered').screenshot({ path: join(ARTIFACTS, 'plugin-metrics.png') });
+    expect(page.errors).toEqual([]);
+  });
+
+  it('shows each plugin’s health, with the reason its check gives when it is not ok', async () => {
+    expect((await sandbox.request('POST', '/api/plugins/health-probe/mode/degraded')).status).toBe(201);
+    const page = await openPage(browser, `${sandbox.host!.url}/admin`);
+    await signIn(page);
+    const probe = pluginCard(page, 'Health probe');
+    await probe.locator('[data-health]').waitFor();
+    expect(await probe.locator('[data-health]').getAttribute('data-health')).toBe('degraded');
+    expect(await probe.locator('[data-health-reason]').textContent()).toContain('Health degraded the probe says degraded');
+    expect(await pluginCard(page, 'Metered').locator('[data-health]').textContent()).toBe('health: ok');
+    expect(await pluginCard(page, 'Metered').locator('[data-health-reason]').count()).toBe(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await probe.screenshot({ path: join(ARTIFACTS, 'plugin-health-degraded.png') });
+
+    expect((await sandbox.request('POST', '/api/plugins/health-probe/mode/throw')).status).toBe(201);
+    await page.reload();
+    await probe.locator('[data-health="failed"]').waitFor();
+    expect(await probe.locator('[data-health-reason]').textContent()).toContain('the probe cannot reach its upstream');
+    await probe.screenshot({ path: join(ARTIFACTS, 'plugin-health-failed.png') });
     expect(page.errors).toEqual([]);
   });
 

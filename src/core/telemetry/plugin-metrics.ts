@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobObserver, JobOutcome } from '../../jobs/job-observer';
+import type { BlockObserver } from './loop-blame';
 import type { TaskObserver } from './task-observer';
 
 import type { PluginMetricsSummary } from '../../contracts/plugin-view';
@@ -20,11 +22,12 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /**
  * The host's Prometheus registry: per-plugin series labelled `plugin` (requests by route template
- * and status class, request and task durations, task runs and failures, unhandled errors,
- * enable/disable operations) and the host's (event-loop lag, heap, active plugins). One per host,
+ * and status class, request, task and job durations, task runs and failures, job attempts by
+ * outcome, unhandled errors, blocks of the event loop, enable/disable/upgrade operations) and the
+ * host's (event-loop lag and blocks outside any plugin, heap, active plugins). One per host,
  * so several hosts in one process (tests) never mix their figures.
  */
-export class PluginMetrics implements TaskObserver {
+export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
   readonly registry = new Registry();
   private readonly summaries = new Map<string, PluginMetricsSummary & { requestSeconds: number }>();
   private readonly requests = new Counter({ name: 'appnest_plugin_requests_total', help: 'HTTP requests a plugin answered, by route template and status class', labelNames: ['plugin', 'method', 'route', 'status_class'], registers: [this.registry] });
@@ -32,9 +35,27 @@ export class PluginMetrics implements TaskObserver {
   private readonly taskRuns = new Counter({ name: 'appnest_plugin_task_runs_total', help: 'Scheduled-task runs of a plugin on this instance', labelNames: ['plugin', 'task'], registers: [this.registry] });
   private readonly taskFailures = new Counter({ name: 'appnest_plugin_task_failures_total', help: 'Scheduled-task runs of a plugin that threw', labelNames: ['plugin', 'task'], registers: [this.registry] });
   private readonly taskSeconds = new Histogram({ name: 'appnest_plugin_task_duration_seconds', help: 'Time a scheduled-task run took', labelNames: ['plugin', 'task'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly operations = new Counter({ name: 'appnest_plugin_operations_total', help: 'Enable and disable operations on a plugin, by outcome', labelNames: ['plugin', 'operation', 'outcome'], registers: [this.registry] });
-  private readonly operationSeconds = new Histogram({ name: 'appnest_plugin_operation_duration_seconds', help: 'Time an enable or disable operation took', labelNames: ['plugin', 'operation'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly perPlugin: (Counter<string> | Histogram<string>)[] = [this.requests, this.requestSeconds, this.taskRuns, this.taskFailures, this.taskSeconds, this.operations, this.operationSeconds];
+  private readonly jobs = new Counter({ name: 'appnest_plugin_jobs_total', help: 'Job attempts a plugin handler finished on this instance, by outcome: completed, retried (failed, pg-boss retries it), failed (no retry left)', labelNames: ['plugin', 'queue', 'outcome'], registers: [this.registry] });
+  private readonly jobSeconds = new Histogram({ name: 'appnest_plugin_job_duration_seconds', help: 'Time a job attempt of a plugin handler took', labelNames: ['plugin', 'queue'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly operations = new Counter({ name: 'appnest_plugin_operations_total', help: 'Enable, disable and upgrade operations on a plugin, by outcome', labelNames: ['plugin', 'operation', 'outcome'], registers: [this.registry] });
+  private readonly operationSeconds = new Histogram({ name: 'appnest_plugin_operation_duration_seconds', help: 'Time an enable, disable or upgrade operation took', labelNames: ['plugin', 'operation'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly loopBlocks = new Counter({ name: 'appnest_plugin_event_loop_blocks_total', help: 'Times a plugin blocked the event loop for at least APPNEST_BLOCKED_LOOP_MS', labelNames: ['plugin'], registers: [this.registry] });
+  private readonly loopBlockedSeconds = new Counter({ name: 'appnest_plugin_event_loop_blocked_seconds_total', help: 'Time the event loop was blocked by a plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS', labelNames: ['plugin'], registers: [this.registry] });
+  private readonly hostLoopBlocks = new Counter({ name: 'appnest_host_event_loop_blocks_total', help: 'Times the event loop was blocked for at least APPNEST_BLOCKED_LOOP_MS outside any plugin', registers: [this.registry] });
+  private readonly hostLoopBlockedSeconds = new Counter({ name: 'appnest_host_event_loop_blocked_seconds_total', help: 'Time the event loop was blocked outside any plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS', registers: [this.registry] });
+  private readonly perPlugin: (Counter<string> | Histogram<string>)[] = [
+    this.requests,
+    this.requestSeconds,
+    this.taskRuns,
+    this.taskFailures,
+    this.taskSeconds,
+    this.jobs,
+    this.jobSeconds,
+    this.operations,
+    this.operationSeconds,
+    this.loopBlocks,
+    this.loopBlockedSeconds,
+  ];
 
   constructor(private readonly source: MetricsSource) {
     const read = this.source;
@@ -86,7 +107,29 @@ export class PluginMetrics implements TaskObserver {
     if (failed) summary.taskFailures++;
   }
 
-  operation(pluginId: string, operation: 'enable' | 'disable', outcome: 'ok' | 'refused' | 'failed', seconds: number): void {
+  jobRan(pluginId: string, queue: string, seconds: number, outcome: JobOutcome): void {
+    this.jobs.inc({ plugin: pluginId, queue, outcome });
+    this.jobSeconds.observe({ plugin: pluginId, queue }, seconds);
+    const summary = this.summaryOf(pluginId);
+    if (outcome === 'completed') summary.jobsCompleted++;
+    else if (outcome === 'failed') summary.jobsFailed++;
+    else summary.jobsRetried++;
+  }
+
+  loopBlocked(pluginId: string | undefined, seconds: number, at: Date): void {
+    if (pluginId === undefined) {
+      this.hostLoopBlocks.inc();
+      this.hostLoopBlockedSeconds.inc(seconds);
+      return;
+    }
+    this.loopBlocks.inc({ plugin: pluginId });
+    this.loopBlockedSeconds.inc({ plugin: pluginId }, seconds);
+    const summary = this.summaryOf(pluginId);
+    summary.loopBlocks++;
+    summary.lastLoopBlock = { ms: Math.round(seconds * 1000), at: at.toISOString() };
+  }
+
+  operation(pluginId: string, operation: 'enable' | 'disable' | 'upgrade', outcome: 'ok' | 'refused' | 'failed', seconds: number): void {
     this.operations.inc({ plugin: pluginId, operation, outcome });
     this.operationSeconds.observe({ plugin: pluginId, operation }, seconds);
   }
@@ -122,7 +165,7 @@ export class PluginMetrics implements TaskObserver {
   private summaryOf(pluginId: string) {
     let summary = this.summaries.get(pluginId);
     if (!summary) {
-      summary = { requests: 0, serverErrors: 0, meanRequestMs: null, taskRuns: 0, taskFailures: 0, requestSeconds: 0 };
+      summary = { requests: 0, serverErrors: 0, meanRequestMs: null, taskRuns: 0, taskFailures: 0, jobsCompleted: 0, jobsFailed: 0, jobsRetried: 0, loopBlocks: 0, lastLoopBlock: null, requestSeconds: 0 };
       this.summaries.set(pluginId, summary);
     }
     return summary;

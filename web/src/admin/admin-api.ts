@@ -11,6 +11,27 @@ export type {
   SettingDescriptor as SettingField,
 } from '../../../src/contracts/plugin-view';
 
+/** A plugin's entry in GET /api/health: what its health check (or its state) says. */
+export interface PluginHealth {
+  id: string;
+  state: string;
+  status: 'ok' | 'degraded' | 'failed' | 'disabled';
+  reason?: string;
+  error?: string;
+}
+
+/** The per-plugin entries of GET /api/health (no token needed), by plugin id; empty when it does not answer. */
+export async function loadPluginHealth(): Promise<Map<string, PluginHealth>> {
+  try {
+    const res = await fetch('/api/health', { headers: { accept: 'application/json' } });
+    if (!res.ok) return new Map();
+    const report = (await res.json()) as { plugins?: PluginHealth[] };
+    return new Map((report.plugins ?? []).map((p) => [p.id, p]));
+  } catch {
+    return new Map();
+  }
+}
+
 export const SECRET_MASK = '********';
 export const adminApi = createApiClient('/api/admin', session.token);
 
