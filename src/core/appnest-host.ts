@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { EntityManager } from 'typeorm';
 import type { HostConfig } from '../config/host-config';
 import { HostDatabase } from '../database/host-database';
 import { PluginScanner } from '../discovery/plugin-scanner';
@@ -213,24 +214,17 @@ export class AppnestHost {
       await this.syncWithDisk();
       await this.reconciler.reconcile();
     };
-    this.installs = new PluginInstalls({
+    const archiveOperations = {
       registry: this.registry,
       audit: this.audit,
       logger: this.logger,
       installer,
       archives: this.archives,
-      transaction: (work) => db.dataSource.transaction(work),
+      transaction: <T>(work: (manager: EntityManager) => Promise<T>) => db.dataSource.transaction(work),
       refresh,
-    });
-    this.rollbacks = new PluginRollbacks({
-      registry: this.registry,
-      audit: this.audit,
-      logger: this.logger,
-      installer,
-      archives: this.archives,
-      transaction: (work) => db.dataSource.transaction(work),
-      refresh,
-    });
+    };
+    this.installs = new PluginInstalls(archiveOperations);
+    this.rollbacks = new PluginRollbacks(archiveOperations);
     this.actions = new PluginActions({
       registry: this.registry,
       activation: (id) => this.reconciler.activations.get(id),

@@ -8,7 +8,8 @@ import type { StoredArchives } from '../host-adapters';
 import type { Actor, AuditLog } from './audit-log';
 import type { PluginRegistry } from '../registry/plugin-registry';
 
-interface InstallsDeps {
+/** What installs and rollbacks work with: both commit plugin files as one journaled sequence under the change lock. */
+export interface ArchiveOperationsDeps {
   registry: PluginRegistry;
   audit: AuditLog;
   logger: HostLogger;
@@ -22,7 +23,7 @@ interface InstallsDeps {
 
 /** Installs from archives: an upload, a zip dropped in the plugins folder; upgrades when the id is installed. */
 export class PluginInstalls {
-  constructor(private readonly deps: InstallsDeps) {}
+  constructor(private readonly deps: ArchiveOperationsDeps) {}
 
   /** Validates and stages an archive (no lock needed: nothing in the plugins folder changes). */
   stage(archive: Buffer, fileName: string): Promise<StagedPlugin> {

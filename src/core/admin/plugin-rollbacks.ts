@@ -5,18 +5,8 @@ import { PluginError, toPluginError } from '../../errors/plugin-error';
 import type { HostLogger } from '../../logging/host-logger';
 import type { StoredArchives } from '../host-adapters';
 import type { PluginRegistry } from '../registry/plugin-registry';
-import type { Actor, AuditLog } from './audit-log';
-
-interface RollbackDeps {
-  registry: PluginRegistry;
-  audit: AuditLog;
-  logger: HostLogger;
-  installer: PluginArchiveInstaller;
-  archives: StoredArchives;
-  transaction: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
-  /** Rescans the folders and applies the result (the caller holds the change lock). */
-  refresh: () => Promise<void>;
-}
+import type { Actor } from './audit-log';
+import type { ArchiveOperationsDeps } from './plugin-installs';
 
 /**
  * Back to the version the last upgrade kept, as one sequence under the change lock, the same way
@@ -26,7 +16,7 @@ interface RollbackDeps {
  * fails, the version that was running stays.
  */
 export class PluginRollbacks {
-  constructor(private readonly deps: RollbackDeps) {}
+  constructor(private readonly deps: ArchiveOperationsDeps) {}
 
   async rollback(id: string, actor: Actor, why: { reason: string; automatic: boolean } = { reason: 'asked for by an operator', automatic: false }): Promise<RollbackView> {
     const { registry, audit, installer, archives, refresh } = this.deps;
