@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The archive an upgrade replaced, kept until the next upgrade, so that a rollback on one instance
- * can make it the stored archive again and every other instance follows.
+ * can make it the stored archive again and every other instance follows; and each plugin's last
+ * rollback, which every instance shows, also after a restart.
  */
 export class PreviousArchives1765500000000 implements MigrationInterface {
   name = 'PreviousArchives1765500000000';
@@ -21,9 +22,11 @@ export class PreviousArchives1765500000000 implements MigrationInterface {
       data bytea NOT NULL,
       PRIMARY KEY (plugin_id, seq)
     )`);
+    await q.query('ALTER TABLE appnest_plugins ADD COLUMN last_rollback jsonb NULL');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE appnest_plugins DROP COLUMN last_rollback');
     await q.query('DROP TABLE appnest_plugin_archive_previous_chunks');
     await q.query('DROP TABLE appnest_plugin_archive_previous');
   }

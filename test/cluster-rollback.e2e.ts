@@ -47,5 +47,23 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     expect(String(row.sha256).trim()).toBe(sha256(v1));
     for (const i of instances) expect(await served(i.url)).toBe('1.0.0');
     expect(versionOnDisk(a.pluginsDir)).toBe('1.0.0');
+    // The rollback is stored: the other instance shows it too.
+    const view = async (url: string) => (await (await fetch(`${url}/api/admin/plugins/vers`, { headers: auth })).json()) as { version: string; previousVersion: string | null; rollback: { from: string; to: string } | null };
+    await until(async () => (await view(b.url)).rollback?.from === '1.0.1', 'the second instance to show the rollback');
+
+    // A healthy upgrade on A is kept on both, and the second instance rolls it back by hand: A follows.
+    const v2 = versionedZip('1.0.2', [], { health: 'ok' });
+    expect((await uploadZip(a.url, ADMIN_TOKEN, v2, 'vers.zip', true)).status).toBe(201);
+    await until(async () => (await served(b.url)) === '1.0.2' && (await view(b.url)).previousVersion === '1.0.0', 'the second instance to serve 1.0.2 and keep 1.0.0');
+    expect((await view(b.url)).rollback).toBeNull();
+    const byHand = instances.map((i) => loadLoop(`${i.url}/api/plugins/vers/version`));
+    const rolled = await fetch(`${b.url}/api/admin/plugins/vers/rollback`, { method: 'POST', headers: auth });
+    expect(rolled.status).toBe(200);
+    await until(async () => (await served(a.url)) === '1.0.0' && (await view(a.url)).previousVersion === null, 'the first instance to follow the rollback made on the second');
+    const around = await Promise.all(byHand.map((l) => l.stop()));
+    expect(around.map((l) => l.failures)).toEqual([[], []]);
+    expect(await view(a.url)).toMatchObject({ version: '1.0.0', previousVersion: null, rollback: { from: '1.0.2', to: '1.0.0' } });
+    const [stored] = (await cluster.sql.query(`SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = 'vers'`)).rows;
+    expect(String(stored.sha256).trim()).toBe(sha256(v1));
   }, 180_000);
 });

@@ -51,4 +51,24 @@ describeDb('rollback after an upgrade', () => {
     expect(none).toMatchObject({ status: 409, body: { code: 'PLG_NO_PREVIOUS_VERSION' } });
     expect(none.body.message).toContain("Plugin 'vers' has no previous version");
   }, 120_000);
+
+  it('rolls back an upgrade whose routes fail more often than the previous version, as the probe window counts them', async () => {
+    sandbox = await TestSandbox.create();
+    const host = await sandbox.start({ upgradeProbeMs: 1500 });
+    expect((await uploadZip(host.url, ADMIN_TOKEN, versionedZip('1.0.0', [], { work: 'ok' }), 'vers.zip')).status).toBe(201);
+    expect((await sandbox.enable('vers')).status).toBe(200);
+    const before = loadLoop(`${host.url}/api/plugins/vers/work`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await before.stop()).failures).toEqual([]);
+
+    const load = loadLoop(`${host.url}/api/plugins/vers/work`);
+    const upgrade = await uploadZip(host.url, ADMIN_TOKEN, versionedZip('1.0.1', [], { work: 'fails' }), 'vers.zip', true);
+    const during = await load.stop();
+
+    expect(upgrade).toMatchObject({ status: 409, body: { code: 'PLG_UPGRADE_ROLLED_BACK', rollback: { automatic: true, from: '1.0.1', to: '1.0.0' } } });
+    expect(upgrade.body.rollback.reason).toMatch(/its error rate was 100\.0 % \(\d+ 5xx answer\(s\)/);
+    expect(during.failures.length).toBeGreaterThan(0);
+    expect((await sandbox.request('GET', '/api/plugins/vers/work')).body).toEqual({ version: '1.0.0' });
+    expect((await sandbox.request('GET', '/api/admin/plugins/vers')).body).toMatchObject({ version: '1.0.0', previousVersion: null, rollback: { from: '1.0.1', to: '1.0.0' } });
+  }, 120_000);
 });

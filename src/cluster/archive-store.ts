@@ -92,6 +92,12 @@ export class ArchiveStore implements StoredArchives {
     return String(previous.sha256).trim();
   }
 
+  /** The sha256 of the archive kept as the previous one (what a rollback goes back to), if any. */
+  async previousSha(pluginId: string): Promise<string | undefined> {
+    const [row] = await this.dataSource.query('SELECT sha256 FROM appnest_plugin_archive_previous WHERE plugin_id = $1', [pluginId]);
+    return row ? String(row.sha256).trim() : undefined;
+  }
+
   async storedSha(pluginId: string): Promise<string | undefined> {
     const [row] = await this.dataSource.query('SELECT sha256 FROM appnest_plugin_archives WHERE plugin_id = $1', [pluginId]);
     return row ? String(row.sha256).trim() : undefined;

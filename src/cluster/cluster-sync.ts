@@ -1,5 +1,5 @@
 import type { ClusterFollower } from '../core/host-adapters';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import type { HostLogger } from '../logging/host-logger';
@@ -28,10 +28,20 @@ export class ClusterSync implements ClusterFollower {
     for (const archive of stored) {
       if (archives.local(archive.pluginId) === archive.sha256 || archive.size === 0) continue;
       try {
+        const replacedSha = archives.local(archive.pluginId);
+        const replacedVersion = versionIn(join(pluginsDir, archive.pluginId));
         const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
         const installed = await staged.commit({ overwrite: true });
         archives.setLocal(archive.pluginId, archive.sha256);
-        await installed.finish();
+        // An upgrade made elsewhere: the replaced version is kept here too, so a rollback works from any
+        // instance. After a rollback elsewhere nothing is kept, here either.
+        const previousSha = await archives.previousSha(archive.pluginId);
+        if (installed.replaced && replacedSha !== undefined && replacedVersion !== undefined && previousSha === replacedSha) {
+          await installed.keepPrevious({ version: replacedVersion, sha256: replacedSha });
+        } else {
+          await installed.finish();
+          if (previousSha === undefined) await installer.forgetPrevious(archive.pluginId);
+        }
         logger.info(`Plugin '${archive.pluginId}': installed the stored archive ${archive.sha256.slice(0, 12)} from the database`);
       } catch (err) {
         logger.error(`Plugin '${archive.pluginId}': the stored archive ${archive.sha256.slice(0, 12)} could not be installed here: ${(err as Error).message}`);
@@ -44,5 +54,15 @@ export class ClusterSync implements ClusterFollower {
       archives.setLocal(id, undefined);
       logger.info(`Plugin '${id}' was uninstalled on another instance; its files are removed here`);
     }
+  }
+}
+
+/** The version in a plugin folder's plugin.json, if it reads. */
+function versionIn(dir: string): string | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(join(dir, 'plugin.json'), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
   }
 }

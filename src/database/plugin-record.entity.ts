@@ -5,6 +5,16 @@ export interface StoredError {
   message: string;
 }
 
+/** A rollback as stored (the admin view's RollbackView). */
+export interface StoredRollback {
+  code: string | null;
+  automatic: boolean;
+  from: string;
+  to: string;
+  reason: string;
+  at: string;
+}
+
 /** What the host remembers about a plugin between starts. */
 @Entity({ name: 'appnest_plugins' })
 export class PluginRecord {
@@ -28,6 +38,10 @@ export class PluginRecord {
 
   @Column({ type: 'jsonb', nullable: true })
   error!: StoredError | null;
+
+  /** The last rollback of the plugin (automatic or by hand), on any instance; null after an upgrade. */
+  @Column({ name: 'last_rollback', type: 'jsonb', nullable: true })
+  lastRollback!: StoredRollback | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

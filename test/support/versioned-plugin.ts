@@ -7,7 +7,7 @@ import { buildZip, type TestZipEntry } from '../../src/archive/test-zip';
  * A plugin 'vers' whose builds differ only in the version string (same length, same file sizes):
  * plugin.json names it and GET /api/plugins/vers/version serves it.
  */
-export function versionedZip(version: string, extra: TestZipEntry[] = [], options: { health?: 'ok' | 'failed' } = {}): Buffer {
+export function versionedZip(version: string, extra: TestZipEntry[] = [], options: { health?: 'ok' | 'failed'; work?: 'ok' | 'fails' } = {}): Buffer {
   const health = options.health
     ? `
 @Injectable()
@@ -19,7 +19,16 @@ export class VersHealth {
 }
 `
     : '';
-  const module = `import { Controller, Get, ${options.health ? 'Injectable, ' : ''}Module } from '@nestjs/common';
+  // GET /work: answers, or fails with a 500 (a version whose error rate rolls it back).
+  const work = options.work
+    ? `
+  @Get('work')
+  work() {
+    ${options.work === 'ok' ? `return { version: '${version}' };` : `throw new InternalServerErrorException('vers ${version} cannot work');`}
+  }
+`
+    : '';
+  const module = `import { Controller, Get, ${options.health ? 'Injectable, ' : ''}${options.work ? 'InternalServerErrorException, ' : ''}Module } from '@nestjs/common';
 ${options.health ? "import { HealthCheck } from 'appnest';\n" : ''}
 @Controller()
 export class VersionController {
@@ -27,7 +36,7 @@ export class VersionController {
   version() {
     return { version: '${version}' };
   }
-}
+${work}}
 
 ${health}
 @Module({ controllers: [VersionController]${options.health ? ', providers: [VersHealth]' : ''} })

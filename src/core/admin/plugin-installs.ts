@@ -82,7 +82,7 @@ export class PluginInstalls {
       throw error;
     }
     // Committed: the database names the new archive. What is left is housekeeping, which the next start redoes if it fails here.
-    if (installed.replaced) registry.setRollback(staged.id, undefined);
+    if (installed.replaced) await registry.setRollback(staged.id, undefined);
     try {
       archives.setLocal(staged.id, staged.sha256);
       if (installed.replaced && existing?.discovered) await installed.keepPrevious({ version: existing.discovered.version, sha256: previousSha ?? null });

@@ -53,7 +53,7 @@ export class PluginRollbacks {
     } catch (err) {
       this.deps.logger.warn(`Plugin '${id}' is rolled back, but cleaning up after it failed: ${(err as Error).message}`);
     }
-    registry.setRollback(id, view);
+    await registry.setRollback(id, view);
     const level = why.automatic ? 'error' : 'warn';
     this.deps.logger[level](`${why.automatic ? 'PLG_UPGRADE_ROLLED_BACK: ' : ''}Plugin '${id}' rolled back from ${from} to ${previous.version}: ${why.reason}`);
     return view;

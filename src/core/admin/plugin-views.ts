@@ -78,7 +78,7 @@ export class PluginViews {
       metrics: deps.metrics.summary(entry.id),
       logs: { level: deps.logLevelOf(entry.id), lines: deps.logs.last(entry.id, RECENT_LOG_LINES) },
       previousVersion: deps.previousVersion(entry.id),
-      rollback: entry.rollback ?? null,
+      rollback: entry.record.lastRollback ?? null,
     };
   }
 

@@ -7,7 +7,6 @@ import type { PluginRecord } from '../../database/plugin-record.entity';
 import type { PluginError } from '../../errors/plugin-error';
 import type { LoadedBackend } from '../../loader/plugin-loader';
 import type { PluginState } from './plugin-state';
-import type { RollbackView } from '../../contracts/plugin-view';
 
 /**
  * What the registry knows of one plugin at this moment. Outside the registry it is read-only
@@ -36,8 +35,6 @@ export interface EntryFields {
    * it is enabled again, or the host restarts.
    */
   startFailure?: { fingerprint?: string; error: PluginError };
-  /** Its last rollback in this process (cleared by the next upgrade). */
-  rollback?: RollbackView;
 }
 
 export type PluginEntry = Readonly<Omit<EntryFields, 'record'>> & { readonly record: Readonly<PluginRecord> };

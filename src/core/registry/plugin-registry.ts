@@ -197,9 +197,11 @@ export class PluginRegistry {
     if (entry) entry.startFailure = error && { fingerprint: entry.fingerprint, error };
   }
 
-  /** Its last rollback, shown with it (`undefined`: an upgrade since). */
-  setRollback(id: string, rollback: RollbackView | undefined): void {
-    this.writable(id).rollback = rollback;
+  /** Its last rollback, stored and shown with it on every instance (`undefined`: an upgrade since). */
+  async setRollback(id: string, rollback: RollbackView | undefined): Promise<void> {
+    const entry = this.writable(id);
+    await this.store.update(id, { lastRollback: rollback ?? null });
+    entry.record.lastRollback = rollback ?? null;
   }
 
   /**

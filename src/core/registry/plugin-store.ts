@@ -33,7 +33,7 @@ export class PluginStore {
     return new Map((await this.all()).map((r) => [r.id, r]));
   }
 
-  async update(id: string, patch: Partial<Pick<PluginRecord, 'version' | 'enabled' | 'everEnabled' | 'settings' | 'state' | 'error'>>): Promise<void> {
+  async update(id: string, patch: Partial<Pick<PluginRecord, 'version' | 'enabled' | 'everEnabled' | 'settings' | 'state' | 'error' | 'lastRollback'>>): Promise<void> {
     await this.repo.update({ id }, patch as Parameters<Repository<PluginRecord>['update']>[1]);
   }
 
