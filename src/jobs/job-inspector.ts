@@ -2,41 +2,9 @@ import type { DataSource } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import { deadLetterOf, type JobBroker } from './job-broker';
 
-export interface QueueSummary {
-  /** As the plugin names it. */
-  queue: string;
-  queued: number;
-  active: number;
-  completed: number;
-  failed: number;
-  deadLettered: number;
-}
+import type { ActiveJob, JobsSummary, JobState, JobView, QueueSummary } from '../contracts/job-view';
 
-export interface JobFailure {
-  id: string;
-  queue: string;
-  state: string;
-  retryCount: number;
-  error: string;
-  at: string | null;
-}
-
-/** A job running now, with the progress its handler last reported (null before the first report). */
-export interface ActiveJob {
-  id: string;
-  queue: string;
-  retryCount: number;
-  startedAt: string | null;
-  progress: number | null;
-}
-
-export interface JobsSummary {
-  pluginId: string;
-  queues: QueueSummary[];
-  /** The jobs running now (the longest-running first, at most 20). */
-  activeJobs: ActiveJob[];
-  recentFailures: JobFailure[];
-}
+export type { ActiveJob, JobsSummary, JobView, QueueSummary } from '../contracts/job-view';
 
 const RECENT_FAILURES = 20;
 const ACTIVE_LISTED = 20;
@@ -66,7 +34,7 @@ export class JobInspector {
       failed: count(name, ['failed']),
       deadLettered: count(deadLetterOf(name), ['created', 'retry', 'active', 'failed']),
     }));
-    const failures: { id: string; name: string; state: string; retry_count: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
+    const failures: { id: string; name: string; state: JobState; retry_count: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
       `SELECT id::text AS id, name, state::text AS state, retry_count, output, coalesce(completed_on, started_on, created_on) AS at
          FROM pgboss.job
         WHERE left(name, $2) = $1 AND right(name, 5) <> '.dead' AND (state = 'failed' OR (state = 'retry' AND output IS NOT NULL))
@@ -102,9 +70,9 @@ export class JobInspector {
   }
 
   /** One job of the plugin: its state (created, retry, active, completed, cancelled, failed), attempts and last error. */
-  async job(pluginId: string, jobId: string): Promise<JobFailure & { retryLimit: number; progress: number | null }> {
+  async job(pluginId: string, jobId: string): Promise<JobView & { retryLimit: number; progress: number | null }> {
     await this.queueOf(pluginId, jobId);
-    const [row]: { id: string; name: string; state: string; retry_count: number; retry_limit: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
+    const [row]: { id: string; name: string; state: JobState; retry_count: number; retry_limit: number; output: unknown; at: Date | null }[] = await this.dataSource.query(
       `SELECT id::text AS id, name, state::text AS state, retry_count, retry_limit, output, coalesce(completed_on, started_on, created_on) AS at FROM pgboss.job WHERE id = $1`,
       [jobId],
     );

@@ -20,12 +20,9 @@ export interface SendJobOptions {
   priority?: number;
 }
 
-/** What an action returns when it hands its work to a job: the admin page then follows the job. */
-export interface QueuedJob {
-  status: 'queued';
-  queue: string;
-  jobId: string | null;
-}
+import type { QueuedJob } from '../contracts/job-view';
+
+export type { QueuedJob } from '../contracts/job-view';
 
 /** The host side of a plugin's job queue. */
 export interface JobSender {

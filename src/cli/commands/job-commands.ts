@@ -1,3 +1,4 @@
+import type { JobsSummary } from '../../contracts/job-view';
 import { JSON_OPTION, print, stringFlag, withHost, type Command } from '../command';
 
 const enc = encodeURIComponent;
@@ -8,13 +9,13 @@ function table(rows: string[][]): string[] {
 }
 
 /** The lines `appnest jobs <id>` prints: one row per queue, the running jobs with their progress, then the recent failures. */
-export function describeJobs(summary: any): string[] {
+export function describeJobs(summary: JobsSummary): string[] {
   if (summary.queues.length === 0) return [`Plugin '${summary.pluginId}' has no job queues.`];
-  const rows = summary.queues.map((q: any) => [q.queue, String(q.queued), String(q.active), String(q.completed), String(q.failed), String(q.deadLettered)]);
+  const rows = summary.queues.map((q) => [q.queue, String(q.queued), String(q.active), String(q.completed), String(q.failed), String(q.deadLettered)]);
   const lines = table([['QUEUE', 'QUEUED', 'ACTIVE', 'COMPLETED', 'FAILED', 'DEAD-LETTERED'], ...rows]);
   if (summary.activeJobs?.length) {
     lines.push('', 'Running:');
-    const running = summary.activeJobs.map((j: any) => [`  ${j.id}`, j.queue, j.progress === null ? '-' : `${j.progress}%`, j.retryCount ? `attempt ${j.retryCount + 1}` : '']);
+    const running = summary.activeJobs.map((j) => [`  ${j.id}`, j.queue, j.progress === null ? '-' : `${j.progress}%`, j.retryCount ? `attempt ${j.retryCount + 1}` : '']);
     lines.push(...table(running));
   }
   if (summary.recentFailures.length) {
@@ -44,7 +45,7 @@ export const JOB_COMMANDS: Record<string, Command> = {
           const done = await call<{ id: string; queue: string }>('POST', `/api/admin/plugins/${enc(id)}/jobs/${enc(jobId)}/${verb}`);
           return print(ctx, done, () => `${verb === 'retry' ? 'Retried' : 'Cancelled'} job ${done.id} of '${id}' (queue '${done.queue}').`);
         }
-        const summary = await call('GET', `/api/admin/plugins/${enc(id)}/jobs`);
+        const summary = await call<JobsSummary>('GET', `/api/admin/plugins/${enc(id)}/jobs`);
         print(ctx, summary, () => describeJobs(summary));
       }),
   },

@@ -65,34 +65,8 @@ export function uploadPluginArchive(file: File, overwrite: boolean, onProgress: 
   });
 }
 
-/** GET /api/admin/plugins/<id>/jobs */
-export interface JobsSummary {
-  pluginId: string;
-  queues: { queue: string; queued: number; active: number; completed: number; failed: number; deadLettered: number }[];
-  /** The jobs running now, with the progress their handlers reported. */
-  activeJobs: { id: string; queue: string; retryCount: number; startedAt: string | null; progress: number | null }[];
-  recentFailures: JobView[];
-}
-
-/** One job, as GET /api/admin/plugins/<id>/jobs/<jobId> describes it. */
-export interface JobView {
-  id: string;
-  queue: string;
-  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
-  retryCount: number;
-  retryLimit?: number;
-  error: string;
-  at: string | null;
-  /** Percent done as the handler reported it (`job.progress(n)`); 100 once completed; null when none was reported. */
-  progress?: number | null;
-}
-
-/** What an action answers when it queued its work in a background job. */
-export interface QueuedJob {
-  status: 'queued';
-  queue: string;
-  jobId: string | null;
-}
+export type { ActiveJob, JobsSummary, JobView, QueuedJob } from '../../../src/contracts/job-view';
+import type { QueuedJob } from '../../../src/contracts/job-view';
 
 export function isQueuedJob(result: unknown): result is QueuedJob {
   return !!result && typeof result === 'object' && (result as { status?: unknown }).status === 'queued' && 'jobId' in result;
