@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +8,6 @@ import type { EntityManager } from 'typeorm';
 import type { HostConfig } from '../config/host-config';
 import { HostDatabase } from '../database/host-database';
 import { PluginScanner } from '../discovery/plugin-scanner';
-import { PluginError, toPluginError } from '../errors/plugin-error';
 import { PluginCompiler } from '../loader/plugin-compiler';
 import { PluginLoader } from '../loader/plugin-loader';
 import { HostLogger, type LogLevel } from '../logging/host-logger';
@@ -17,7 +15,7 @@ import { PluginMigrator } from '../migrate/plugin-migrator';
 import { HostInfo } from '../sdk/host-info';
 import { HOST_EVENTS } from '../sdk/host-events';
 import { HOST_API_VERSION } from '../config/host-version';
-import { PluginArchiveInstaller, type StagedPlugin } from '../archive/plugin-archive-installer';
+import { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import { JobBroker } from '../jobs/job-broker';
 import { JobInspector } from '../jobs/job-inspector';
 import { ExtensionRegistry } from './activation/extension-registry';
@@ -25,13 +23,14 @@ import { ALWAYS_RUN } from './activation/scheduled-task-guard';
 import { resolveAdminToken } from './admin/admin-token';
 import { AuditLog, type Actor } from './admin/audit-log';
 import { PluginActions } from './admin/plugin-actions';
+import { PluginEnablement } from './admin/plugin-enablement';
 import { PluginInstalls, stagingDirOf } from './admin/plugin-installs';
 import { PluginMigrations } from './admin/plugin-migrations';
 import { PluginRollbacks } from './admin/plugin-rollbacks';
-import { probeUpgrade, RequestTally } from './admin/upgrade-probe';
 import { checkPluginHealth } from './health/plugin-health-checks';
 import { PluginSettingsEditor } from './admin/plugin-settings-editor';
 import { PluginUninstaller } from './admin/plugin-uninstaller';
+import { PluginUpgrades } from './admin/plugin-upgrades';
 import { PluginViews, type PluginView } from './admin/plugin-views';
 import { RefusedAuthentications } from './admin/refused-authentications';
 import { HostHealth } from './health/host-health';
@@ -40,13 +39,13 @@ import { ChangeQueue } from './host/change-queue';
 import { ClusterFollow } from './host/cluster-follow';
 import { pluginRouter } from './host/plugin-router';
 import { quarantineAtStart, settleInterruptedInstalls } from './host/start-recovery';
-import { planDisable, planEnable } from './reconcile/enable-plan';
 import { PluginQuarantine } from './reconcile/plugin-quarantine';
 import { PluginReconciler } from './reconcile/plugin-reconciler';
 import { PluginRegistry, type DiskChanges } from './registry/plugin-registry';
 import type { PluginEntry } from './registry/plugin-entry';
 import { PluginStore } from './registry/plugin-store';
 import { PluginLogBuffer } from './telemetry/plugin-log-buffer';
+import { PluginLogLevels } from './telemetry/plugin-log-levels';
 import { PluginMetrics } from './telemetry/plugin-metrics';
 import { UnhandledErrors } from './telemetry/unhandled-errors';
 import { LoopBlame } from './telemetry/loop-blame';
@@ -100,7 +99,9 @@ export class AppnestHost {
   private readonly rollbacks: PluginRollbacks;
   private readonly installer: PluginArchiveInstaller;
   /** Requests and 5xx answers per activation: what an upgrade's probe window compares. */
-  private readonly tally = new RequestTally();
+  private readonly enablement: PluginEnablement;
+  private readonly upgrades: PluginUpgrades;
+  private readonly logLevels: PluginLogLevels;
   private readonly migrations: PluginMigrations;
   private readonly uninstaller: PluginUninstaller;
   private readonly settings: PluginSettingsEditor;
@@ -122,6 +123,7 @@ export class AppnestHost {
   ) {
     const { adapters } = options;
     this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
+    this.logLevels = new PluginLogLevels(this.logger, config.logLevel);
     this.registry = new PluginRegistry(new PluginStore(db.dataSource), this.logger);
     this.errors = new UnhandledErrors(this.logger, () => this.pluginFolders());
     this.metrics = new PluginMetrics({
@@ -206,7 +208,7 @@ export class AppnestHost {
       migrator,
       audit: this.audit,
       archives: this.archives,
-      disableSet: (id) => this.checkDisable(id),
+      disableSet: (id) => this.enablement.disableSet(id),
       reconcile: () => this.reconciler.reconcile(),
       jobs: this.jobs,
     });
@@ -232,6 +234,28 @@ export class AppnestHost {
       logger: this.logger,
       settings: (id) => this.settings.read(id),
     });
+    const announce = (kind: string, pluginId: string) => this.cluster.announce(kind, pluginId);
+    this.enablement = new PluginEnablement({
+      pluginsDir: config.pluginsDir,
+      safeMode: config.safeMode === true,
+      registry: this.registry,
+      reconciler: this.reconciler,
+      quarantine: this.quarantine,
+      audit: this.audit,
+      metrics: this.metrics,
+      announce,
+    });
+    this.upgrades = new PluginUpgrades({
+      probeMs: config.upgradeProbeMs ?? 0,
+      registry: this.registry,
+      activation: (id) => this.reconciler.activations.get(id),
+      installs: this.installs,
+      rollbacks: this.rollbacks,
+      errors: this.errors,
+      metrics: this.metrics,
+      health: async (id) => (await checkPluginHealth({ ...this.healthSource(), entries: () => [this.registry.require(id)] }))[0],
+      announce,
+    });
     this.cluster = new ClusterFollow({ dataSource: db.dataSource, logger: this.logger, follower: stored.follower, registry: this.registry, changes: this.changes, refresh, emit });
     this.healthChecks = new HostHealth(
       this.instanceId,
@@ -245,7 +269,7 @@ export class AppnestHost {
         activation: (id) => this.reconciler.activations.get(id),
         frontDoor: () => this.frontDoor,
         observe: (id, req, res) => {
-          this.tally.observe(this.reconciler.activations.get(id)!, res);
+          this.upgrades.observe(this.reconciler.activations.get(id)!, res);
           if (config.metrics !== false) this.metrics.observeRequest(id, req, res);
         },
       }),
@@ -348,53 +372,12 @@ export class AppnestHost {
 
   /** Enables a plugin, live, with the disabled plugins it depends on. */
   enable(id: string, options: Actor & { acceptRisk?: boolean }): Promise<PluginView> {
-    return this.changeEnabled(id, true, options);
+    return this.changes.run(async () => this.views.describe(await this.enablement.change(id, true, options)));
   }
 
   /** Disables a plugin, live, with the enabled plugins that depend on it. */
   disable(id: string, options: Actor): Promise<PluginView> {
-    return this.changeEnabled(id, false, options);
-  }
-
-  private changeEnabled(id: string, enabled: boolean, options: Actor & { acceptRisk?: boolean }): Promise<PluginView> {
-    return this.changes.run(async () => {
-      const action = enabled ? 'enable' : 'disable';
-      const began = performance.now();
-      try {
-        const targets = enabled ? this.checkEnable(id, options.acceptRisk === true) : this.checkDisable(id);
-        if (enabled) this.reconciler.retry([id, ...targets]);
-        for (const target of targets) {
-          if (enabled) this.quarantine.remove(target);
-          await this.registry.setFlags(target, enabled ? { enabled: true, everEnabled: true } : { enabled: false });
-        }
-        if (targets.length) await this.cluster.announce(action, id);
-        const { started, stopped } = await this.reconciler.reconcile();
-        const plugin = this.registry.require(id);
-        if (enabled && !this.config.safeMode && plugin.state !== 'active') throw plugin.error ?? new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${plugin.state}.`, { pluginId: id });
-        await this.audit.record({ ...options, action, pluginId: id, outcome: 'ok', detail: { changed: targets } });
-        this.metrics.operation(id, action, 'ok', (performance.now() - began) / 1000);
-        for (const target of targets) {
-          if (enabled && this.registry.require(target).state === 'active') await this.reconciler.emit(HOST_EVENTS.pluginEnabled, { pluginId: target, restarted: stopped.filter((s) => started.includes(s)) });
-          if (!enabled) await this.reconciler.emit(HOST_EVENTS.pluginDisabled, { pluginId: target });
-        }
-        return this.views.describe(plugin);
-      } catch (err) {
-        const error = toPluginError(err, 'PLG_INTERNAL', id, `could not be ${action}d`);
-        const outcome = error.status < 500 ? 'refused' : 'failed';
-        await this.audit.record({ ...options, action, pluginId: id, outcome, detail: { code: error.code } });
-        if (this.registry.has(id)) this.metrics.operation(id, action, outcome, (performance.now() - began) / 1000);
-        throw error;
-      }
-    });
-  }
-
-  private checkEnable(id: string, acceptRisk: boolean): string[] {
-    return planEnable(id, acceptRisk, { entry: (t) => this.registry.require(t), inputs: this.reconciler.resolverInputs(), pluginsDir: this.config.pluginsDir });
-  }
-
-  private checkDisable(id: string): string[] {
-    this.registry.require(id);
-    return planDisable(id, { entry: (t) => this.registry.require(t), inputs: this.reconciler.resolverInputs() });
+    return this.changes.run(async () => this.views.describe(await this.enablement.change(id, false, options)));
   }
 
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
@@ -424,7 +407,7 @@ export class AppnestHost {
       const result = await this.uninstaller.uninstall(id, options);
       await this.installer.forgetPrevious(id);
       this.pluginLogs.forget(id);
-      this.logger.levels.delete(`plugin:${id}`);
+      this.logLevels.forget(id);
       await this.cluster.announce('uninstall', id);
       return result;
     });
@@ -439,48 +422,8 @@ export class AppnestHost {
    */
   async install(archive: Buffer, fileName: string, options: Actor & { overwrite: boolean }) {
     const staged = await this.installs.stage(archive, fileName);
-    const result = await this.changes.run(async () => {
-      // Replacing an installed version is an upgrade, counted like enable and disable (a rolled-back one as failed).
-      const began = this.registry.get(staged.id)?.discovered ? performance.now() : undefined;
-      const count = (outcome: 'ok' | 'refused' | 'failed') => began !== undefined && this.metrics.operation(staged.id, 'upgrade', outcome, (performance.now() - began) / 1000);
-      try {
-        const done = await this.upgradeOrInstall(staged, archive, options, fileName);
-        count('ok');
-        return done;
-      } catch (err) {
-        count((err as PluginError).status < 500 && (err as PluginError).code !== 'PLG_UPGRADE_ROLLED_BACK' ? 'refused' : 'failed');
-        throw err;
-      }
-    });
+    const result = await this.changes.run(() => this.upgrades.install(staged, archive, { ...options, source: fileName }));
     return { ...(await this.views.describe(this.registry.require(result.id))), replaced: result.replaced, sha256: result.sha256 };
-  }
-
-  /** Commits a staged archive; a running plugin's new version is then probed, and rolled back if it fails (the caller holds the change lock). */
-  private async upgradeOrInstall(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean }, fileName: string) {
-    const before = this.reconciler.activations.get(staged.id);
-    const previous = { ...this.tally.of(before), unhandled: this.errors.viewOf(staged.id, !!before).unhandledErrors };
-    const done = await this.installs.commit(staged, archive, { ...options, source: fileName });
-    await this.cluster.announce('install', done.id);
-    const windowMs = this.config.upgradeProbeMs ?? 0;
-    if (!done.replaced || !before || windowMs <= 0 || !this.reconciler.activations.has(done.id)) return done;
-    const failure = await probeUpgrade({
-      windowMs,
-      previous,
-      current: () => {
-        const now = this.reconciler.activations.get(done.id);
-        return now && now !== before ? this.tally.of(now) : undefined;
-      },
-      unhandled: () => this.errors.viewOf(done.id, true).unhandledErrors,
-      health: async () => (await checkPluginHealth({ ...this.healthSource(), entries: () => [this.registry.require(done.id)] }))[0],
-    });
-    if (!failure) return done;
-    const rollback = await this.rollbacks.rollback(done.id, { actor: 'system' }, { reason: `the new version failed its probe window: ${failure}`, automatic: true });
-    await this.cluster.announce('rollback', done.id);
-    throw new PluginError('PLG_UPGRADE_ROLLED_BACK', `Plugin '${done.id}' ${rollback.from} was rolled back to ${rollback.to}: ${rollback.reason}.`, {
-      pluginId: done.id,
-      hint: `Version ${rollback.to} serves again. Fix ${rollback.from} (see its logs and health check), then upload it again with overwrite.`,
-      details: { rollback },
-    });
   }
 
   /** Back to the version the last upgrade of `id` kept (PLG_NO_PREVIOUS_VERSION when none is). */
@@ -496,18 +439,11 @@ export class AppnestHost {
   /** The plugin's log level from now on (`null`: the host's again); not stored, a restart forgets it. */
   setLogLevel(id: string, level: unknown): { id: string; logLevel: LogLevel } {
     this.registry.require(id);
-    if (level !== null && !LOG_LEVELS.includes(level as LogLevel)) {
-      throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, { pluginId: id, hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`, details: { field: 'level' } });
-    }
-    const tag = `plugin:${id}`;
-    if (level === null) this.logger.levels.delete(tag);
-    else this.logger.levels.set(tag, level as LogLevel);
-    this.logger.info(`Plugin '${id}': log level ${level === null ? `${this.config.logLevel} (the host's)` : (level as LogLevel)}`);
-    return { id, logLevel: this.logLevelOf(id) };
+    return this.logLevels.set(id, level);
   }
 
   logLevelOf(id: string): LogLevel {
-    return this.logger.levels.get(`plugin:${id}`) ?? this.config.logLevel;
+    return this.logLevels.of(id);
   }
 
   saveSettings(id: string, settings: unknown, actor: Actor): Promise<PluginView> {
@@ -591,4 +527,3 @@ export class AppnestHost {
 
 /** APPNEST_BLOCKED_LOOP_MS unset: a block of the event loop this long is reported. */
 const DEFAULT_BLOCKED_LOOP_MS = 1000;
-const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { PluginError } from '../errors/plugin-error';
 import { deadLetterOf, type JobBroker } from './job-broker';
 
-import type { ActiveJob, JobsSummary, JobState, JobView, QueueSummary } from '../contracts/job-view';
+import type { JobsSummary, JobState, JobView } from '../contracts/job-view';
 
 export type { ActiveJob, JobsSummary, JobView, QueueSummary } from '../contracts/job-view';
 

@@ -1,10 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import type { PluginArchiveInstaller } from '../../archive/plugin-archive-installer';
 import type { RollbackView } from '../../contracts/plugin-view';
 import { PluginError, toPluginError } from '../../errors/plugin-error';
-import type { HostLogger } from '../../logging/host-logger';
-import type { StoredArchives } from '../host-adapters';
-import type { PluginRegistry } from '../registry/plugin-registry';
 import type { Actor } from './audit-log';
 import type { ArchiveOperationsDeps } from './plugin-installs';
 
