@@ -24,7 +24,8 @@ export function heartbeatMs(thresholdMs: number): number {
 /**
  * Sees the event loop stop turning and samples what runs meanwhile. The main thread writes the
  * time into shared memory on a timer (the heartbeat: one store per period, its whole cost while
- * nothing blocks). A worker thread reads it; once it is older than half the threshold, the worker
+ * nothing blocks). A worker thread reads it every tenth of the threshold; once it is older than
+ * half the threshold, the worker
  * connects the inspector to the main thread and starts the CPU profiler (the inspector handles its
  * messages by interrupt, so this works while the main thread runs JavaScript), stops it after a
  * short window, and when the heartbeat comes back reports a block of at least the threshold with
@@ -152,5 +153,5 @@ setInterval(() => {
   if (busy) return;
   busy = true;
   check().finally(() => (busy = false));
-}, beatMs);
+}, Math.max(beatMs, Math.floor(thresholdMs / 10)));
 `;
