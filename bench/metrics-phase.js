@@ -10,7 +10,7 @@ async function measureMetricsCost(sc, opts, log) {
   const on = await boot('appnest', sc, sc.probePath);
   let off;
   try {
-    off = await boot('appnest', sc, sc.probePath, { env: { APPNEST_METRICS: '0', APPNEST_BLOCKED_LOOP_MS: '0' } });
+    off = await boot('appnest', sc, sc.probePath, { env: process.env.BENCH_METRICS_AA === '1' ? {} : { APPNEST_METRICS: '0', APPNEST_BLOCKED_LOOP_MS: '0' } });
     const plugin = sc.plugins[Math.floor(sc.n / 2)];
     const path = `/api/plugins/${plugin.id}/ping`;
     const urls = { appnest: on.url + path, static: off.url + path };

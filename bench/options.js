@@ -9,6 +9,7 @@
 //   BENCH_JOBS     jobs per throughput run on PostgreSQL, a fifth of it on PGlite (default 5000; quick 2000)
 //   --jobs-only    only the background jobs phase
 //   --metrics-only only the metrics-on-vs-off phase (at the largest N)
+//   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the row's own noise
 
 function list(value, fallback) {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
