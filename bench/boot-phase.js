@@ -29,7 +29,9 @@ async function measureBoots(sc, runs, log) {
   }
   const result = {};
   for (const kind of KINDS) result[kind] = { ms: median(samples[kind].ms), rss: median(samples[kind].rss), samples: samples[kind] };
-  log(`  boot N=${sc.n}: warm ${result.warm.ms.toFixed(0)} ms, cold ${result.cold.ms.toFixed(0)} ms, static ${result.static.ms.toFixed(0)} ms; RSS warm ${result.warm.rss.toFixed(0)} MB, static ${result.static.rss.toFixed(0)} MB`);
+  log(
+    `  boot N=${sc.n}: warm ${result.warm.ms.toFixed(0)} ms, cold ${result.cold.ms.toFixed(0)} ms, static ${result.static.ms.toFixed(0)} ms; RSS warm ${result.warm.rss.toFixed(0)} MB, static ${result.static.rss.toFixed(0)} MB`,
+  );
   return result;
 }
 

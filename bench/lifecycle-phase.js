@@ -58,7 +58,9 @@ async function measureLifecycle(sc, opts, log) {
       health: { route: '/api/health', total: health.total, failed: health.failed, non2xx: health.non2xx, errors: health.errors },
     };
     result.failedUnderLoad = pluginRoute.failed + health.failed;
-    log(`  ${opts.loadedCycles} cycles under load: ${result.failedUnderLoad} failed of ${pluginRoute.total + health.total} requests; enable ${result.underLoad.enableMs.toFixed(0)} ms, disable ${result.underLoad.disableMs.toFixed(0)} ms`);
+    log(
+      `  ${opts.loadedCycles} cycles under load: ${result.failedUnderLoad} failed of ${pluginRoute.total + health.total} requests; enable ${result.underLoad.enableMs.toFixed(0)} ms, disable ${result.underLoad.disableMs.toFixed(0)} ms`,
+    );
 
     if (sc.n === opts.importN) result.import = await measureImport(host, sc, opts, log);
   } finally {
@@ -93,7 +95,7 @@ async function measureGrowth(sc, id, count, log) {
     const before = await liveMemory(host);
     const trend = [{ cycle: 0, ...before }];
     const step = Math.max(1, Math.round(count / 10));
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const batch = Math.min(step, count - done);
       await cycles(host.url, id, batch);
       done += batch;
@@ -102,8 +104,19 @@ async function measureGrowth(sc, id, count, log) {
       trend.push({ cycle: done, ...(await liveMemory(host)) });
     }
     const after = trend[trend.length - 1];
-    const result = { cycles: count, before: before.rss, after: after.rss, growth: after.rss - before.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed, heapGrowth: after.heapUsed - before.heapUsed, trend };
-    log(`  memory over ${count} cycles (after GC): RSS ${before.rss.toFixed(0)} -> ${after.rss.toFixed(0)} MB (${signed(result.growth)} MB), heap ${before.heapUsed.toFixed(0)} -> ${after.heapUsed.toFixed(0)} MB (${signed(result.heapGrowth)} MB)`);
+    const result = {
+      cycles: count,
+      before: before.rss,
+      after: after.rss,
+      growth: after.rss - before.rss,
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      heapGrowth: after.heapUsed - before.heapUsed,
+      trend,
+    };
+    log(
+      `  memory over ${count} cycles (after GC): RSS ${before.rss.toFixed(0)} -> ${after.rss.toFixed(0)} MB (${signed(result.growth)} MB), heap ${before.heapUsed.toFixed(0)} -> ${after.heapUsed.toFixed(0)} MB (${signed(result.heapGrowth)} MB)`,
+    );
     return result;
   } finally {
     await stopServer(host);

@@ -24,7 +24,11 @@ async function alternate(urls, runs, seconds, connections, pids) {
       const sample = await load(urls[side], { seconds, connections });
       if (pids) sample.cpuUs = ((cpuMs(pids[side]) - cpuBefore) * 1000) / Math.max(1, sample.total);
       // Keep what a failing answer looked like, once per side.
-      if (sample.failed && !firstFailure[side]) firstFailure[side] = await request('GET', urls[side], { timeoutMs: 5000 }).then((r) => ({ status: r.status, body: r.body.slice(0, 300) }), (e) => ({ error: e.message }));
+      if (sample.failed && !firstFailure[side])
+        firstFailure[side] = await request('GET', urls[side], { timeoutMs: 5000 }).then(
+          (r) => ({ status: r.status, body: r.body.slice(0, 300) }),
+          (e) => ({ error: e.message }),
+        );
       samples[side].push(sample);
     }
   }
@@ -63,7 +67,9 @@ async function measureLoad(sc, opts, log) {
     }
     result.rssAfterLoad = { appnest: rssMb(appnest.pid), static: rssMb(staticApp.pid) };
     result.loadSecondsEach = 2 * (opts.warmupSeconds + opts.loadRuns * opts.loadSeconds);
-    log(`  RSS after boot ${result.rssBoot.appnest.toFixed(0)} / ${result.rssBoot.static.toFixed(0)} MB, after ${result.loadSecondsEach} s of load ${result.rssAfterLoad.appnest.toFixed(0)} / ${result.rssAfterLoad.static.toFixed(0)} MB (appnest / static)`);
+    log(
+      `  RSS after boot ${result.rssBoot.appnest.toFixed(0)} / ${result.rssBoot.static.toFixed(0)} MB, after ${result.loadSecondsEach} s of load ${result.rssAfterLoad.appnest.toFixed(0)} / ${result.rssAfterLoad.static.toFixed(0)} MB (appnest / static)`,
+    );
     result.assets = await measureAssets(appnest, staticApp, plugin, opts, log);
     // A server that died under load is a finding in itself: keep why.
     const crashed = [appnest, staticApp].filter((s) => s.unexpectedExit).map((s) => s.unexpectedExit);
@@ -86,7 +92,9 @@ async function measureAssets(appnest, staticApp, plugin, opts, log) {
   if (staticProbe.status !== 200 || staticProbe.body !== probe.body) throw new Error(`express.static did not serve the same file (${staticProbe.status})`);
   if (opts.warmupSeconds > 0) await alternate(urls, 1, opts.warmupSeconds, opts.connections);
   const summary = await alternate(urls, opts.loadRuns, opts.assetSeconds, opts.connections);
-  log(`  assets: appnest ${summary.appnest.rps.toFixed(0)} req/s, express.static ${summary.static.rps.toFixed(0)} req/s${summary.appnest.failed + summary.appnest.unanswered ? ` (appnest: ${summary.appnest.failed} failed, ${summary.appnest.unanswered} unanswered; first failure ${JSON.stringify(summary.appnest.firstFailure)})` : ''}`);
+  log(
+    `  assets: appnest ${summary.appnest.rps.toFixed(0)} req/s, express.static ${summary.static.rps.toFixed(0)} req/s${summary.appnest.failed + summary.appnest.unanswered ? ` (appnest: ${summary.appnest.failed} failed, ${summary.appnest.unanswered} unanswered; first failure ${JSON.stringify(summary.appnest.firstFailure)})` : ''}`,
+  );
   return { available: true, bytes: Buffer.byteLength(probe.body), ...summary };
 }
 

@@ -12,7 +12,12 @@
 //   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the row's own noise
 
 function list(value, fallback) {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 function parseOptions(argv = process.argv.slice(2), env = process.env) {
@@ -21,7 +26,9 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
   if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep, --jobs-only and/or --metrics-only.`);
   const jobs = Number(env.BENCH_JOBS || (quick ? 2000 : 5000));
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`BENCH_JOBS must be a positive whole number, got '${env.BENCH_JOBS}'.`);
-  const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100']).map(Number).sort((a, b) => a - b);
+  const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100'])
+    .map(Number)
+    .sort((a, b) => a - b);
   if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`BENCH_N must list whole numbers from 1 to 999, got '${env.BENCH_N}'.`);
   const runs = Number(env.BENCH_RUNS || (quick ? 2 : 5));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS must be a positive whole number, got '${env.BENCH_RUNS}'.`);

@@ -57,13 +57,13 @@ function rowsFor(db, r, targetN) {
       const s = (side, key) => l[route][side].samples.map((x) => x[key]);
       rows.push(withFailures(row(db, `req/s, ${label}`, l.n, l[route].appnest.rps, l[route].static.rps, rps, 'rps', [s('appnest', 'rps'), s('static', 'rps')]), l[route]));
       rows.push(row(db, `p99, ${label}`, l.n, l[route].appnest.p99, l[route].static.p99, p99, 'p99', [s('appnest', 'p99'), s('static', 'p99')]));
-      if (l[route].appnest.cpuUs != null) rows.push(row(db, `CPU per request, ${label}`, l.n, l[route].appnest.cpuUs, l[route].static.cpuUs, us, undefined, [s('appnest', 'cpuUs'), s('static', 'cpuUs')]));
+      if (l[route].appnest.cpuUs != null)
+        rows.push(row(db, `CPU per request, ${label}`, l.n, l[route].appnest.cpuUs, l[route].static.cpuUs, us, undefined, [s('appnest', 'cpuUs'), s('static', 'cpuUs')]));
     }
     if (l.assets.available) {
       const s = (side) => l.assets[side].samples.map((x) => x.rps);
       rows.push(withFailures(row(db, 'req/s, asset file vs express.static', l.n, l.assets.appnest.rps, l.assets.static.rps, rps, undefined, [s('appnest'), s('static')]), l.assets));
-    }
-    else rows.push({ ...row(db, 'req/s, asset file vs express.static', l.n, null, null, rps), note: l.assets.note });
+    } else rows.push({ ...row(db, 'req/s, asset file vs express.static', l.n, null, null, rps), note: l.assets.note });
   }
   if (r.jobs) {
     const j = r.jobs;
@@ -76,7 +76,12 @@ function rowsFor(db, r, targetN) {
     // Both columns are appnest here: metrics and watchdog on (the default) against APPNEST_METRICS=0 APPNEST_BLOCKED_LOOP_MS=0.
     const m = r.metricsCost;
     const s = (side, key) => m[side].samples.map((x) => x[key]);
-    rows.push(withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0, APPNEST_BLOCKED_LOOP_MS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }));
+    rows.push(
+      withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0, APPNEST_BLOCKED_LOOP_MS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), {
+        appnest: m.on,
+        static: m.off,
+      }),
+    );
     rows.push(row(db, 'CPU per request, /ping, metrics on vs off', m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]));
   }
   for (const [n, lc] of Object.entries(r.lifecycle)) {
@@ -136,7 +141,11 @@ function formatTable(rows) {
 
 /** Rows without the formatter, for JSON. */
 function jsonRows(rows) {
-  return rows.map(({ format, target: _target, ...rest }) => ({ ...rest, appnest: rest.note && rest.appnestValue == null ? rest.note : format(rest.appnestValue), static: rest.staticValue == null ? null : format(rest.staticValue) }));
+  return rows.map(({ format, target: _target, ...rest }) => ({
+    ...rest,
+    appnest: rest.note && rest.appnestValue == null ? rest.note : format(rest.appnestValue),
+    static: rest.staticValue == null ? null : format(rest.staticValue),
+  }));
 }
 
 module.exports = { buildRows, formatTable, jsonRows };

@@ -67,7 +67,9 @@ async function firstBoot(sc, log) {
     medianEnableMs: median(enableMs),
     staticFirstBootMs: firstStatic.bootMs,
   };
-  log(`  setup: ${sc.n} plugins enabled one by one in ${(setup.enableAllMs / 1000).toFixed(1)} s (last ${setup.lastEnableMs.toFixed(0)} ms); setup took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `  setup: ${sc.n} plugins enabled one by one in ${(setup.enableAllMs / 1000).toFixed(1)} s (last ${setup.lastEnableMs.toFixed(0)} ms); setup took ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return setup;
 }
 

@@ -21,7 +21,12 @@ const SWC_OPTIONS = {
 };
 
 function appModuleSource(plugins) {
-  const lines = ["import { Module, type DynamicModule } from '@nestjs/common';", "import { RouterModule } from '@nestjs/core';", "import { TypeOrmModule } from '@nestjs/typeorm';", "import { ScheduleModule } from '@nestjs/schedule';"];
+  const lines = [
+    "import { Module, type DynamicModule } from '@nestjs/common';",
+    "import { RouterModule } from '@nestjs/core';",
+    "import { TypeOrmModule } from '@nestjs/typeorm';",
+    "import { ScheduleModule } from '@nestjs/schedule';",
+  ];
   for (const p of plugins) {
     const migration = readdirSync(join(p.dir, 'migrations'))[0].replace(/\.ts$/, '');
     lines.push(`import { ${p.moduleClass} } from './modules/${p.id}/app.module.js';`);

@@ -21,4 +21,6 @@ const stale = !existsSync(entry) || ['src', 'migrations'].some((dir) => newestSo
 if (stale && existsSync(join(root, 'tsconfig.build.json'))) {
   execFileSync(process.execPath, [join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
-require(entry).runCli(process.argv.slice(2)).then((code) => process.exit(code));
+require(entry)
+  .runCli(process.argv.slice(2))
+  .then((code) => process.exit(code));

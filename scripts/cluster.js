@@ -28,14 +28,21 @@ async function main() {
       env: { ...process.env, PORT: String(basePort + n - 1), DATABASE_URL: url, APPNEST_ADMIN_TOKEN: token, APPNEST_DATA_DIR: join(root, 'data', `cluster-${n}`) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const prefix = (chunk) => chunk.toString().split('\n').filter(Boolean).forEach((line) => console.log(`[${n}] ${line}`));
+    const prefix = (chunk) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((line) => console.log(`[${n}] ${line}`));
     child.stdout.on('data', prefix);
     child.stderr.on('data', prefix);
     child.on('exit', (code, signal) => console.log(`[${n}] exited (${signal ?? code})`));
     return child;
   });
   console.log(`Three instances on ports ${basePort}-${basePort + 2}, database ${url.replace(/:[^:@/]*@/, ':***@')}, admin token: ${token}`);
-  console.log(`Try: curl -X POST -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"enabled":true,"acceptRisk":true}' http://127.0.0.1:${basePort}/api/admin/plugins/hello/enabled`);
+  console.log(
+    `Try: curl -X POST -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"enabled":true,"acceptRisk":true}' http://127.0.0.1:${basePort}/api/admin/plugins/hello/enabled`,
+  );
   console.log(`     curl http://127.0.0.1:${basePort + 2}/api/plugins/hello/greeting`);
   const stop = () => children.forEach((c) => c.kill('SIGTERM'));
   process.on('SIGINT', stop);

@@ -110,7 +110,12 @@ describe('the docs', () => {
 
   it('list every export of the SDK entry in sdk.md', () => {
     const entry = readFileSync(join(ROOT, 'src/sdk/index.ts'), 'utf8').replace(/\/\*\*[\s\S]*?\*\//g, '');
-    const names = [...entry.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) => m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()).filter(Boolean));
+    const names = [...entry.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) =>
+      m[1]
+        .split(',')
+        .map((n) => n.replace(/^\s*type\s+/, '').trim())
+        .filter(Boolean),
+    );
     expect(names.length).toBeGreaterThan(15);
     const doc = read('sdk.md');
     for (const name of names) expect([name, doc.includes(`\`${name}\``)]).toEqual([name, true]);

@@ -22,7 +22,10 @@ function folderOf(path: string): string {
 function importedFolders(file: string): string[] {
   const text = readFileSync(join(SRC, file), 'utf8');
   const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\(\s*|^import\s+)['"](\.[^'"]+)['"]/gm)].map((m) => m[1]);
-  return specifiers.map((s) => relative(SRC, resolve(dirname(join(SRC, file)), s))).filter((target) => !target.startsWith('..')).map(folderOf);
+  return specifiers
+    .map((s) => relative(SRC, resolve(dirname(join(SRC, file)), s)))
+    .filter((target) => !target.startsWith('..'))
+    .map(folderOf);
 }
 
 function folderGraph(): Map<string, Set<string>> {

@@ -20,6 +20,10 @@ describe('the sources', () => {
     expect(failureOf(bin, ['--type-aware', '--deny-warnings', 'src', 'test', 'bench', 'scripts', 'bin', 'web/src', 'plugins', 'frontend-plugins'])).toBe('');
   });
 
+  it('are formatted as Prettier formats them (npm run format:check; npm run format fixes them)', () => {
+    expect(failureOf('node_modules/prettier/bin/prettier.cjs', ['--check', '--log-level', 'warn', '.'])).toBe('');
+  }, 120000);
+
   it('of the web app type-check strictly, .vue files included (npm run typecheck:web)', () => {
     expect(failureOf('node_modules/vue-tsc/bin/vue-tsc.js', ['--noEmit', '-p', 'web/tsconfig.json'])).toBe('');
   }, 120000);

@@ -25,7 +25,17 @@ describeDb('admin surface', () => {
     expect(await upload(zipFixture('echo'), 'echo.zip')).toMatchObject({ status: 409, body: { code: 'PLG_ALREADY_INSTALLED', pluginId: 'echo' } });
 
     const before = snapshotFolder(sandbox.pluginsDir);
-    const broken = zipFixture('echo', 'echo', (zip) => zip.updateFile('echo/app.module.ts', Buffer.from(zip.readAsText('echo/app.module.ts').replace('@Get(\'ping\')', "@Get('ping')\n  // v2\n").replace('export class EchoModule {}', 'export class EchoModule {\n  constructor() {\n    throw new Error(\'echo v2 is broken\');\n  }\n}'))));
+    const broken = zipFixture('echo', 'echo', (zip) =>
+      zip.updateFile(
+        'echo/app.module.ts',
+        Buffer.from(
+          zip
+            .readAsText('echo/app.module.ts')
+            .replace("@Get('ping')", "@Get('ping')\n  // v2\n")
+            .replace('export class EchoModule {}', "export class EchoModule {\n  constructor() {\n    throw new Error('echo v2 is broken');\n  }\n}"),
+        ),
+      ),
+    );
     const failed = await upload(broken, 'echo.zip', true);
     expect(failed.status).toBe(500);
     expect(failed.body).toMatchObject({ code: 'PLG_START_FAILED', pluginId: 'echo' });
@@ -34,7 +44,11 @@ describeDb('admin surface', () => {
     expect((await sandbox.request('GET', '/api/plugins/echo/ping')).body).toEqual({ pong: true });
     expect((await sandbox.request('GET', '/api/admin/plugins/echo')).body).toMatchObject({ state: 'active', enabled: true });
 
-    const upgraded = await upload(zipFixture('echo', '', (zip) => zip.updateFile('plugin.json', Buffer.from('{ "id": "echo", "name": "Echo", "version": "1.1.0" }'))), 'echo-1.1.0.zip', true);
+    const upgraded = await upload(
+      zipFixture('echo', '', (zip) => zip.updateFile('plugin.json', Buffer.from('{ "id": "echo", "name": "Echo", "version": "1.1.0" }'))),
+      'echo-1.1.0.zip',
+      true,
+    );
     expect(upgraded.body).toMatchObject({ id: 'echo', version: '1.1.0', state: 'active', enabled: true, everEnabled: true, replaced: true });
 
     const audit = (await sandbox.request('GET', '/api/admin/audit')).body as any[];
@@ -53,7 +67,14 @@ describeDb('admin surface', () => {
       ['symlink', buildZip([...minimalPlugin('', { id: 'evil' }), { name: 'link', data: '/etc/passwd', attr: unixAttr(0o120777) }]), 'PLG_ARCHIVE_LINK'],
       ['duplicate', buildZip([...minimalPlugin('', { id: 'evil' }), { name: 'A.txt', data: '1' }, { name: 'a.txt', data: '2' }]), 'PLG_ARCHIVE_DUPLICATE_ENTRY'],
       ['bomb', buildZip([...minimalPlugin('', { id: 'evil' }), { name: 'zeros.bin', data: Buffer.alloc(20 * 1024 * 1024) }]), 'PLG_ARCHIVE_COMPRESSION_RATIO'],
-      ['no entry point', buildZip([{ name: 'plugin.json', data: '{"id":"evil"}' }, { name: 'readme.md', data: 'hi' }]), 'PLG_NO_ENTRY'],
+      [
+        'no entry point',
+        buildZip([
+          { name: 'plugin.json', data: '{"id":"evil"}' },
+          { name: 'readme.md', data: 'hi' },
+        ]),
+        'PLG_NO_ENTRY',
+      ],
       ['reserved id', buildZip(minimalPlugin('', { id: 'admin' })), 'PLG_RESERVED_ID'],
       ['not a zip', Buffer.from('this is not a zip file at all'), 'PLG_ARCHIVE_CORRUPT'],
     ];

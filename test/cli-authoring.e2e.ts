@@ -51,18 +51,22 @@ describeDb('appnest new, test and pack', () => {
 
   // Inside the repository Node finds the host's node_modules by walking up; the specs must pass there
   // too. A plugins folder of its own under .tmp/, so the other tests never see this plugin.
-  (TEST_DB === 'embedded' ? it : it.skip)('scaffolds a plugin inside the repository whose Jest specs pass as generated', async () => {
-    mkdirSync(join(REPO, '.tmp'), { recursive: true });
-    const plugins = mkdtempSync(join(REPO, '.tmp', 'plugins-'));
-    try {
-      expect((await runCli(['new', 'demo', '--dir', plugins], env, REPO)).code).toBe(0);
-      const tested = await runCli(['test', join(plugins, 'demo')], env, REPO);
-      expect([tested.code, tested.stderr]).toEqual([0, expect.stringMatching(/^Tests: +6 passed, 6 total$/m)]);
-      expect(tested.stdout).toMatch(/^PASS demo \(demo\.service\.spec\.ts, test\/demo\.e2e-spec\.ts\)$/m);
-    } finally {
-      rmSync(plugins, { recursive: true, force: true });
-    }
-  }, 180000);
+  (TEST_DB === 'embedded' ? it : it.skip)(
+    'scaffolds a plugin inside the repository whose Jest specs pass as generated',
+    async () => {
+      mkdirSync(join(REPO, '.tmp'), { recursive: true });
+      const plugins = mkdtempSync(join(REPO, '.tmp', 'plugins-'));
+      try {
+        expect((await runCli(['new', 'demo', '--dir', plugins], env, REPO)).code).toBe(0);
+        const tested = await runCli(['test', join(plugins, 'demo')], env, REPO);
+        expect([tested.code, tested.stderr]).toEqual([0, expect.stringMatching(/^Tests: +6 passed, 6 total$/m)]);
+        expect(tested.stdout).toMatch(/^PASS demo \(demo\.service\.spec\.ts, test\/demo\.e2e-spec\.ts\)$/m);
+      } finally {
+        rmSync(plugins, { recursive: true, force: true });
+      }
+    },
+    180000,
+  );
 
   it('still runs the node:test files of a plugin written that way', async () => {
     const tested = await runCli(['test', join(FIXTURES, 'node-test-suite')], env, work);

@@ -2,7 +2,27 @@ import { TEST_DB } from './support/test-database';
 import { runCli } from './support/processes';
 import { COMMANDS } from '../src/cli/commands';
 
-const SPEC_COMMANDS = ['start', 'dev', 'new', 'pack', 'install', 'uninstall', 'list', 'enable', 'disable', 'logs', 'settings', 'run', 'migrate', 'migrate:revert', 'migrate:redo', 'migration:create', 'doctor', 'test', 'jobs'];
+const SPEC_COMMANDS = [
+  'start',
+  'dev',
+  'new',
+  'pack',
+  'install',
+  'uninstall',
+  'list',
+  'enable',
+  'disable',
+  'logs',
+  'settings',
+  'run',
+  'migrate',
+  'migrate:revert',
+  'migrate:redo',
+  'migration:create',
+  'doctor',
+  'test',
+  'jobs',
+];
 
 // Help and argument errors never reach a database: one project is enough.
 (TEST_DB === 'embedded' ? describe : describe.skip)('appnest --help and bad arguments', () => {

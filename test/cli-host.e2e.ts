@@ -134,7 +134,10 @@ describeDb('appnest start and appnest dev', () => {
     await dev.waitFor(/Watching .* for changes/);
     const source = join(sandbox.pluginsDir, 'echo', 'app.module.ts');
     const mark = dev.output().length;
-    writeFileSync(source, readFileSync(source, 'utf8').replace('export class EchoController {', "export class EchoController {\n  constructor() {\n    throw new Error('echo refuses to start');\n  }\n"));
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace('export class EchoController {', "export class EchoController {\n  constructor() {\n    throw new Error('echo refuses to start');\n  }\n"),
+    );
     const [line] = await dev.waitFor(/^PLG_START_FAILED: .*echo refuses to start.*\n  at .*$/m, 5000, mark);
     expect(line).toContain('(the previous version keeps serving)');
     expect(line).toContain(`at ${source}:`);

@@ -100,7 +100,12 @@ describeDb('the appnest CLI', () => {
       expect(output()).toContain(token);
       const res = await fetch(`${url}/api/admin/plugins`, { headers: { authorization: `Bearer ${token}` } });
       const plugins = (await res.json()) as any[];
-      expect(plugins.map((p) => [p.id, p.enabled])).toEqual(expect.arrayContaining([['hello', false], ['notes', false]]));
+      expect(plugins.map((p) => [p.id, p.enabled])).toEqual(
+        expect.arrayContaining([
+          ['hello', false],
+          ['notes', false],
+        ]),
+      );
       expect(plugins.every((p) => p.state === 'installed')).toBe(true);
       expect(existsSync(join(dataDir, 'pgdata'))).toBe(true);
     } finally {

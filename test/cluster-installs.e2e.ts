@@ -39,7 +39,11 @@ import { uploadZip } from './support/zips';
     };
     const [one, two] = instances;
     expect((await uploadZip(one.url, ADMIN_TOKEN, zipOf('1.0.10'), 'vers.zip')).status).toBe(201);
-    await fetch(`${one.url}/api/admin/plugins/vers/enabled`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) });
+    await fetch(`${one.url}/api/admin/plugins/vers/enabled`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, acceptRisk: true }),
+    });
 
     const versions = Array.from({ length: 20 }, (_, i) => `1.0.${20 + i}`);
     const replies = await Promise.all(versions.map((v, i) => uploadZip((i % 2 ? two : one).url, ADMIN_TOKEN, zipOf(v), 'vers.zip', true)));

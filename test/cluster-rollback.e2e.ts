@@ -30,7 +30,11 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const [a, b] = instances;
     const v1 = versionedZip('1.0.0', [], { health: 'ok' });
     expect((await uploadZip(a.url, ADMIN_TOKEN, v1, 'vers.zip')).status).toBe(201);
-    const enabled = await fetch(`${a.url}/api/admin/plugins/vers/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) });
+    const enabled = await fetch(`${a.url}/api/admin/plugins/vers/enabled`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, acceptRisk: true }),
+    });
     expect(enabled.status).toBe(200);
     await until(async () => (await served(b.url)) === '1.0.0', 'the second instance to serve 1.0.0');
 
@@ -48,7 +52,8 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     for (const i of instances) expect(await served(i.url)).toBe('1.0.0');
     expect(versionOnDisk(a.pluginsDir)).toBe('1.0.0');
     // The rollback is stored: the other instance shows it too.
-    const view = async (url: string) => (await (await fetch(`${url}/api/admin/plugins/vers`, { headers: auth })).json()) as { version: string; previousVersion: string | null; rollback: { from: string; to: string } | null };
+    const view = async (url: string) =>
+      (await (await fetch(`${url}/api/admin/plugins/vers`, { headers: auth })).json()) as { version: string; previousVersion: string | null; rollback: { from: string; to: string } | null };
     await until(async () => (await view(b.url)).rollback?.from === '1.0.1', 'the second instance to show the rollback');
 
     // A healthy upgrade on A is kept on both, and the second instance rolls it back by hand: A follows.

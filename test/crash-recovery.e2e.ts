@@ -48,7 +48,15 @@ describeDb('after kill -9', () => {
     };
     await startHost();
     expect((await uploadZip(host!.url, ADMIN_TOKEN, zipOf('1.0.0'), 'vers.zip')).status).toBe(201);
-    expect((await fetch(`${host!.url}/api/admin/plugins/vers/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${host!.url}/api/admin/plugins/vers/enabled`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ enabled: true, acceptRisk: true }),
+        })
+      ).status,
+    ).toBe(200);
 
     const steps: [string, string, () => boolean | Promise<boolean>][] = [
       // The upload streams into .staging, then is staged there: a kill in either leaves the installed version untouched.
@@ -89,7 +97,12 @@ describeDb('after kill -9', () => {
   it('starts with a plugin disabled, the reason shown, after it hung the host in a constructor', async () => {
     sandbox = await TestSandbox.create(['spins', 'echo']);
     await startHost();
-    const enabling = fetch(`${host!.url}/api/admin/plugins/spins/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }), signal: AbortSignal.timeout(3000) });
+    const enabling = fetch(`${host!.url}/api/admin/plugins/spins/enabled`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, acceptRisk: true }),
+      signal: AbortSignal.timeout(3000),
+    });
     await expect(enabling).rejects.toThrow();
     await expect(fetch(`${host!.url}/api/health`, { signal: AbortSignal.timeout(500) })).rejects.toThrow();
 

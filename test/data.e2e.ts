@@ -12,10 +12,9 @@ async function tableExists(sandbox: TestSandbox, table: string): Promise<boolean
 }
 
 async function columns(sandbox: TestSandbox, table: string): Promise<string[]> {
-  const rows = await sandbox.host!.db.dataSource.query(
-    `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = $1 ORDER BY column_name`,
-    [table],
-  );
+  const rows = await sandbox.host!.db.dataSource.query(`SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = $1 ORDER BY column_name`, [
+    table,
+  ]);
   return rows.map((r: any) => `${r.column_name} ${r.data_type} ${r.is_nullable} ${r.column_default}`);
 }
 
@@ -70,7 +69,7 @@ describeDb('plugin data: entities and per-plugin migrations', () => {
     expect(refused.body.error.message).toMatch(/'notes'.*'1763683300000-create-notes' changed/);
   });
 
-  it('rolls back a failing migration alone, marks its plugin failed, and still applies another plugin\'s migrations', async () => {
+  it("rolls back a failing migration alone, marks its plugin failed, and still applies another plugin's migrations", async () => {
     sandbox = await TestSandbox.create(['migrate-fail', 'pending-one']);
     await sandbox.start();
     const reply = await sandbox.enable('migrate-fail');
@@ -141,7 +140,10 @@ describeDb('plugin data: entities and per-plugin migrations', () => {
     sandbox = await TestSandbox.create(['pending-one']);
     sandbox.addPlugin(join('..', '..', 'plugins', 'notes'), 'notes');
     const startTwo = () =>
-      Promise.all([startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-1') }), { logSink: () => undefined }), startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-2') }), { logSink: () => undefined })]);
+      Promise.all([
+        startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-1') }), { logSink: () => undefined }),
+        startHost(sandbox.config({ dataDir: join(sandbox.root, 'data-2') }), { logSink: () => undefined }),
+      ]);
     let hosts = await startTwo();
     await Promise.all(hosts.map((h) => h.stop()));
     sandbox.host = await startHost(sandbox.config(), { logSink: () => undefined });

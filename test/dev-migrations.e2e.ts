@@ -22,9 +22,10 @@ describeDb('migrations under appnest dev', () => {
   let sandbox: TestSandbox;
   const columns = async () =>
     (
-      (await sandbox.host!.db.dataSource.query(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'pending_one_things' ORDER BY column_name",
-      )) as { column_name: string; data_type: string }[]
+      (await sandbox.host!.db.dataSource.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'pending_one_things' ORDER BY column_name")) as {
+        column_name: string;
+        data_type: string;
+      }[]
     ).map((r) => `${r.column_name} ${r.data_type}`);
   const migrations = async () => (await sandbox.request('GET', '/api/admin/plugins/pending-one')).body.migrations;
 

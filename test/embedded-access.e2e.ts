@@ -7,7 +7,8 @@ import { TestSandbox } from './support/test-host';
 const PROBE_USER = 'appnest_probe';
 const isRoot = process.getuid?.() === 0;
 const hasTools = spawnSync('sh', ['-c', 'command -v psql && command -v runuser && command -v useradd'], { stdio: 'ignore' }).status === 0;
-const why = TEST_DB !== 'embedded' ? 'the embedded database only exists in the embedded project' : !isRoot ? 'creating another OS user needs root' : !hasTools ? 'psql, runuser or useradd is missing' : '';
+const why =
+  TEST_DB !== 'embedded' ? 'the embedded database only exists in the embedded project' : !isRoot ? 'creating another OS user needs root' : !hasTools ? 'psql, runuser or useradd is missing' : '';
 if (why) process.stderr.write(`embedded database access test skipped: ${why}.\n`);
 const describeIf = why ? describe.skip : describe;
 

@@ -18,7 +18,10 @@ describeDb('error answers', () => {
   it("gives Express's own errors the catalogue's shape: bad JSON, a body too large, an unknown route, OPTIONS", async () => {
     const json = { 'content-type': 'application/json' };
     expect(await send('POST', '/api/admin/plugins/actor/enabled', '{bad', json)).toMatchObject({ status: 400, body: { statusCode: 400, code: 'PLG_BAD_REQUEST' } });
-    expect(await send('PUT', '/api/admin/plugins/actor/settings', JSON.stringify({ settings: { a: 'x'.repeat(200_000) } }), json)).toMatchObject({ status: 413, body: { statusCode: 413, code: 'PLG_REQUEST_TOO_LARGE' } });
+    expect(await send('PUT', '/api/admin/plugins/actor/settings', JSON.stringify({ settings: { a: 'x'.repeat(200_000) } }), json)).toMatchObject({
+      status: 413,
+      body: { statusCode: 413, code: 'PLG_REQUEST_TOO_LARGE' },
+    });
     expect(await send('GET', '/api/nope')).toMatchObject({ status: 404, body: { statusCode: 404, code: 'PLG_NOT_FOUND' } });
     expect(await send('OPTIONS', '/api/admin/plugins')).toMatchObject({ status: 404, body: { statusCode: 404, code: 'PLG_NOT_FOUND' } });
   });

@@ -27,7 +27,9 @@ describeDb('the event loop during a big import', () => {
       const idle = rss();
 
       // The upload runs in its own process, so this one only measures.
-      const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${ADMIN_TOKEN}`, '-F', `file=@${zipPath}`, `${host.url}/api/admin/plugins/import`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${ADMIN_TOKEN}`, '-F', `file=@${zipPath}`, `${host.url}/api/admin/plugins/import`], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let status = '';
       curl.stdout.on('data', (d) => (status += d));
       const finished = new Promise<void>((r) => curl.on('close', () => r()));

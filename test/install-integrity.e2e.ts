@@ -34,7 +34,10 @@ describeDb('installs as transactions', () => {
     expect((await upload(zipOf('1.0.10'), 'vers.zip', false)).status).toBe(201);
     expect((await sandbox.enable('vers')).status).toBe(200);
 
-    for (const [count, first] of [[2, 20], [20, 40]]) {
+    for (const [count, first] of [
+      [2, 20],
+      [20, 40],
+    ]) {
       const versions = Array.from({ length: count }, (_, i) => `1.0.${first + i}`);
       const replies = await Promise.all(versions.map((v) => upload(zipOf(v))));
       expect(replies.map((r) => r.status)).toEqual(versions.map(() => 201));

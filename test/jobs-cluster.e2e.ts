@@ -33,7 +33,15 @@ function post(instance: Instance, path: string, body: unknown, token: string | n
     sql = cluster.sql;
     instances.push(...(await cluster.start(3, { fixtures: [ID], env: { APPNEST_JOB_SUPERVISE_SECONDS: '1' } })));
     expect((await post(instances[0], `/api/admin/plugins/${ID}/enabled`, { enabled: true, acceptRisk: true })).body).toMatchObject({ state: 'active' });
-    await until(async () => (await Promise.all(instances.map((i) => fetch(`${i.url}/api/admin/plugins/${ID}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ state: string }>)))).every((p) => p.state === 'active'), 10_000);
+    await until(
+      async () =>
+        (
+          await Promise.all(
+            instances.map((i) => fetch(`${i.url}/api/admin/plugins/${ID}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ state: string }>)),
+          )
+        ).every((p) => p.state === 'active'),
+      10_000,
+    );
   }, 90_000);
 
   afterAll(() => cluster?.close());

@@ -149,7 +149,7 @@ describeDb('the metrics token', () => {
     expect(wrong).toMatchObject({ status: 401, body: { code: 'PLG_UNAUTHORIZED', hint: expect.stringContaining('APPNEST_METRICS_TOKEN') } });
   });
 
-  it('reads the token from the data folder\'s metrics-token file at each scrape, when APPNEST_METRICS_TOKEN is unset', async () => {
+  it("reads the token from the data folder's metrics-token file at each scrape, when APPNEST_METRICS_TOKEN is unset", async () => {
     await sandbox.start();
     expect((await sandbox.request('GET', '/metrics', undefined, 'file-token')).status).toBe(401);
     writeFileSync(join(sandbox.dataDir, 'metrics-token'), 'file-token\n', { mode: 0o600 });

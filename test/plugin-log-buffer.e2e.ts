@@ -86,9 +86,17 @@ describeDb('appnest logs', () => {
     const run = await runCli(['logs', 'logs', '--lines', '5'], sandbox.env());
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\S+ INFO  \[plugin:logs\] LogsController: said hello$/m);
-    expect(run.stdout.trim().split('\n').every((l) => l.includes('[plugin:logs]'))).toBe(true);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.includes('[plugin:logs]')),
+    ).toBe(true);
 
-    const follow = spawn(process.execPath, [join(REPO, 'bin', 'appnest.js'), 'logs', 'logs', '--lines', '0', '--follow'], { env: { ...process.env, ...sandbox.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const follow = spawn(process.execPath, [join(REPO, 'bin', 'appnest.js'), 'logs', 'logs', '--lines', '0', '--follow'], {
+      env: { ...process.env, ...sandbox.env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     follow.stdout.on('data', (d) => (out += d));
     try {

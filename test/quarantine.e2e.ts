@@ -23,7 +23,8 @@ describeDb('quarantine after failed starts in a row', () => {
   it('leaves a plugin that threw in onModuleInit three starts in a row disabled at the next start, the reason in the admin API', async () => {
     sandbox = await TestSandbox.create(['init-throws', 'echo']);
     await restart();
-    const enable = async (id: string) => fetch(`${host!.url}/api/admin/plugins/${id}/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) });
+    const enable = async (id: string) =>
+      fetch(`${host!.url}/api/admin/plugins/${id}/enabled`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, acceptRisk: true }) });
     expect((await enable('echo')).status).toBe(200);
     expect((await enable('init-throws')).status).toBeGreaterThanOrEqual(400);
 

@@ -61,31 +61,35 @@ describeDb('readiness of a host process over HTTP', () => {
     expect('refused' in answers[answers.length - 1]).toBe(true);
   }, 60_000);
 
-  (TEST_DB === 'postgres' ? it : it.skip)('answers 503 while its PostgreSQL database refuses connections, and 200 again once it accepts them', async () => {
-    sandbox = await TestSandbox.create();
-    host = await startHostProcess({ ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info' });
-    const database = new URL(sandbox.config().databaseUrl!).pathname.slice(1);
-    const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
-    await admin.connect();
-    try {
-      expect(await probe(host.url)).toEqual({ status: 200, body: { status: 'ok' } });
-      await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
-      const { rows } = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
-      expect(rows[0].n).toBeGreaterThan(0);
-      const down = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 503, 10_000);
-      expect(down[down.length - 1]).toEqual({ status: 503, body: { status: 'failed', reason: expect.stringMatching(/^The database does not answer: ./) } });
-      // It stays unready while the database refuses: not one 200 in a second of probes.
-      const still = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 200, 1000);
-      expect(still.every((answer) => 'status' in answer && answer.status === 503)).toBe(true);
-      expect(still.at(-1)).toEqual({ status: 503, body: { status: 'failed', reason: expect.stringContaining('not currently accepting connections') } });
-      const live = await fetch(`${host.url}/api/health/live`);
-      expect(live.status).toBe(200);
-      await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
-      const up = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 200, 10_000);
-      expect(up[up.length - 1]).toEqual({ status: 200, body: { status: 'ok' } });
-    } finally {
-      await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`).catch(() => undefined);
-      await admin.end();
-    }
-  }, 60_000);
+  (TEST_DB === 'postgres' ? it : it.skip)(
+    'answers 503 while its PostgreSQL database refuses connections, and 200 again once it accepts them',
+    async () => {
+      sandbox = await TestSandbox.create();
+      host = await startHostProcess({ ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info' });
+      const database = new URL(sandbox.config().databaseUrl!).pathname.slice(1);
+      const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+      await admin.connect();
+      try {
+        expect(await probe(host.url)).toEqual({ status: 200, body: { status: 'ok' } });
+        await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
+        const { rows } = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+        expect(rows[0].n).toBeGreaterThan(0);
+        const down = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 503, 10_000);
+        expect(down[down.length - 1]).toEqual({ status: 503, body: { status: 'failed', reason: expect.stringMatching(/^The database does not answer: ./) } });
+        // It stays unready while the database refuses: not one 200 in a second of probes.
+        const still = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 200, 1000);
+        expect(still.every((answer) => 'status' in answer && answer.status === 503)).toBe(true);
+        expect(still.at(-1)).toEqual({ status: 503, body: { status: 'failed', reason: expect.stringContaining('not currently accepting connections') } });
+        const live = await fetch(`${host.url}/api/health/live`);
+        expect(live.status).toBe(200);
+        await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
+        const up = await probeUntil(host.url, (answer) => 'status' in answer && answer.status === 200, 10_000);
+        expect(up[up.length - 1]).toEqual({ status: 200, body: { status: 'ok' } });
+      } finally {
+        await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`).catch(() => undefined);
+        await admin.end();
+      }
+    },
+    60_000,
+  );
 });

@@ -59,7 +59,10 @@ describeDb('safe mode', () => {
   });
 
   it('is what `appnest start --safe` and APPNEST_SAFE_MODE=1 run', async () => {
-    for (const [args, extra] of [[['--safe'], {}], [[], { APPNEST_SAFE_MODE: '1' }]] as const) {
+    for (const [args, extra] of [
+      [['--safe'], {}],
+      [[], { APPNEST_SAFE_MODE: '1' }],
+    ] as const) {
       const host = await startCli([...args], { ...sandbox.env(), ...extra, PORT: '0', APPNEST_LOG_LEVEL: 'info' });
       try {
         const health = (await (await fetch(`${host.url}/api/health`)).json()) as any;

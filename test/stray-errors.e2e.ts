@@ -68,7 +68,10 @@ describeDb('stray errors of plugin code', () => {
   it("attributes a throw outside any request or task to the plugin by its stack, and logs one without a stack as the host's", async () => {
     expect((await call('POST', '/api/admin/plugins/stray-import/enabled', { enabled: true, acceptRisk: true })).status).toBe(200);
     for (let i = 0; i < 100 && !host.output().includes('a bare string thrown on import'); i++) await sleep(20);
-    expect((await call('GET', '/api/admin/plugins/stray-import')).body).toMatchObject({ unhandledErrors: 1, lastUnhandledError: { kind: 'uncaught exception', message: 'Error: a timer started on import threw' } });
+    expect((await call('GET', '/api/admin/plugins/stray-import')).body).toMatchObject({
+      unhandledErrors: 1,
+      lastUnhandledError: { kind: 'uncaught exception', message: 'Error: a timer started on import threw' },
+    });
     expect(logged("Plugin 'stray-import': uncaught exception")).toBe(1);
     expect(logged('uncaught exception outside any plugin, the host keeps running: a bare string thrown on import')).toBe(1);
     expect((await call('GET', '/api/health')).status).toBe(200);

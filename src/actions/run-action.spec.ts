@@ -37,7 +37,20 @@ describe('runAction', () => {
 
   it('wraps a throw in PLG_ACTION_FAILED with the plugin id, its own message and the cause', async () => {
     const cause = new Error('table "notes" is locked');
-    const error = await failure(runAction(entry({ purge: () => { throw cause; } }, 'purge'), {}, context));
+    const error = await failure(
+      runAction(
+        entry(
+          {
+            purge: () => {
+              throw cause;
+            },
+          },
+          'purge',
+        ),
+        {},
+        context,
+      ),
+    );
     expect(error.code).toBe('PLG_ACTION_FAILED');
     expect(error.status).toBe(500);
     expect(error.pluginId).toBe('notes');
@@ -52,7 +65,20 @@ describe('runAction', () => {
   });
 
   it('wraps a thrown value that is not an Error', async () => {
-    const error = await failure(runAction(entry({ purge: () => { throw 'nope'; } }, 'purge'), {}, context));
+    const error = await failure(
+      runAction(
+        entry(
+          {
+            purge: () => {
+              throw 'nope';
+            },
+          },
+          'purge',
+        ),
+        {},
+        context,
+      ),
+    );
     expect(error.message).toBe("Plugin 'notes' action 'purge' failed: nope");
     expect(error.cause).toBe('nope');
   });

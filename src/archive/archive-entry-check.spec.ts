@@ -15,7 +15,10 @@ function thrown(fn: () => unknown): PluginError {
   throw new Error('expected a PluginError');
 }
 
-const nameCheck = (name: string, raw = Buffer.from(name, 'utf8')) => () => checkEntryName(name, raw, 'notes.zip', limits);
+const nameCheck =
+  (name: string, raw = Buffer.from(name, 'utf8')) =>
+  () =>
+    checkEntryName(name, raw, 'notes.zip', limits);
 
 describe('checkEntryName', () => {
   it('returns the segments of a plain file or folder name', () => {
@@ -70,7 +73,10 @@ describe('checkEntryName', () => {
 });
 
 describe('checkEntryKind', () => {
-  const kind = (attr: number, extra: Buffer[] = []) => () => checkEntryKind('src/x.ts', attr, extra, 'notes.zip');
+  const kind =
+    (attr: number, extra: Buffer[] = []) =>
+    () =>
+      checkEntryKind('src/x.ts', attr, extra, 'notes.zip');
 
   it('accepts regular files, folders and entries without a Unix mode', () => {
     expect(kind(unixAttr(0o100755))).not.toThrow();
@@ -119,7 +125,10 @@ describe('assertUniqueNames', () => {
     isDirectory: name.endsWith('/'),
     segments: (name.endsWith('/') ? name.slice(0, -1) : name).split('/'),
   });
-  const unique = (...names: string[]) => () => assertUniqueNames(names.map(entry), 'notes.zip');
+  const unique =
+    (...names: string[]) =>
+    () =>
+      assertUniqueNames(names.map(entry), 'notes.zip');
 
   it('accepts distinct names and folders listed before their files', () => {
     expect(unique('src/', 'src/a.ts', 'src/b.ts', 'README.md')).not.toThrow();

@@ -31,8 +31,7 @@ export function archiveError(code: ErrorCode, archive: string, entry: string | u
 
 /** Checks one entry name and returns its path segments (without the trailing "/" of a folder). */
 export function checkEntryName(name: string, raw: Buffer, archive: string, limits: ArchiveLimits): string[] {
-  const unsafe = (why: string) =>
-    archiveError('PLG_ARCHIVE_UNSAFE_PATH', archive, name, `could escape the plugin folder: ${why}.`, PATH_HINT);
+  const unsafe = (why: string) => archiveError('PLG_ARCHIVE_UNSAFE_PATH', archive, name, `could escape the plugin folder: ${why}.`, PATH_HINT);
   if (!Buffer.from(name, 'utf8').equals(raw)) throw unsafe('its name is not valid UTF-8');
   if (name === '') throw unsafe('its name is empty');
   if (CONTROL_CHARACTER.test(name)) throw unsafe('its name holds a NUL or control character');
@@ -43,21 +42,19 @@ export function checkEntryName(name: string, raw: Buffer, archive: string, limit
   if (segments.includes('..')) throw unsafe("it has a '..' segment");
   if (segments.some((s) => s === '' || s === '.')) throw unsafe("it has an empty or '.' segment");
 
-  const tooLong = (what: string) =>
-    archiveError('PLG_ARCHIVE_NAME_TOO_LONG', archive, name, `has ${what}.`, 'Shorten the file and folder names of the plugin.');
+  const tooLong = (what: string) => archiveError('PLG_ARCHIVE_NAME_TOO_LONG', archive, name, `has ${what}.`, 'Shorten the file and folder names of the plugin.');
   if (Buffer.byteLength(name) > limits.maxNameBytes) throw tooLong(`a name longer than ${limits.maxNameBytes} bytes`);
   if (segments.some((s) => Buffer.byteLength(s) > limits.maxSegmentBytes)) {
     throw tooLong(`a path segment longer than ${limits.maxSegmentBytes} bytes`);
   }
   if (segments.length > limits.maxDepth) {
-    throw archiveError('PLG_ARCHIVE_PATH_TOO_DEEP', archive, name, `is nested ${segments.length} levels deep; the limit is ${limits.maxDepth}.`,
-      'Flatten the folder structure of the plugin.');
+    throw archiveError('PLG_ARCHIVE_PATH_TOO_DEEP', archive, name, `is nested ${segments.length} levels deep; the limit is ${limits.maxDepth}.`, 'Flatten the folder structure of the plugin.');
   }
   return segments;
 }
 
 function linkInExtraField(extra: Buffer): boolean {
-  for (let at = 0; at + 4 <= extra.length; ) {
+  for (let at = 0; at + 4 <= extra.length;) {
     const tag = extra.readUInt16LE(at);
     const size = extra.readUInt16LE(at + 2);
     const body = extra.subarray(at + 4, at + 4 + size);
@@ -75,12 +72,16 @@ function linkInExtraField(extra: Buffer): boolean {
 export function checkEntryKind(name: string, externalAttr: number, extraFields: Buffer[], archive: string): void {
   const type = (externalAttr >>> 16) & S_IFMT;
   const link = (kind: string) =>
-    archiveError('PLG_ARCHIVE_LINK', archive, name, `is a ${kind} link; plugin archives may hold only files and folders.`,
-      'Replace the link with a copy of the file it points to.');
+    archiveError('PLG_ARCHIVE_LINK', archive, name, `is a ${kind} link; plugin archives may hold only files and folders.`, 'Replace the link with a copy of the file it points to.');
   if (type === S_IFLNK || (externalAttr & DOS_REPARSE_POINT) !== 0) throw link('symbolic');
   if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
-    throw archiveError('PLG_ARCHIVE_SPECIAL_FILE', archive, name, 'is a device, fifo or socket; plugin archives may hold only files and folders.',
-      'Remove the special file from the plugin folder before zipping it.');
+    throw archiveError(
+      'PLG_ARCHIVE_SPECIAL_FILE',
+      archive,
+      name,
+      'is a device, fifo or socket; plugin archives may hold only files and folders.',
+      'Remove the special file from the plugin folder before zipping it.',
+    );
   }
   if (extraFields.some(linkInExtraField)) throw link('hard or symbolic');
 }
@@ -100,8 +101,13 @@ function foldName(path: string): string {
  */
 export function assertUniqueNames(entries: readonly { name: string; segments: readonly string[]; isDirectory: boolean }[], archive: string): void {
   const duplicate = (name: string, other: string, how: string) =>
-    archiveError('PLG_ARCHIVE_DUPLICATE_ENTRY', archive, name, `${how} '${printable(other)}' (names are compared after Unicode NFC normalisation and case folding).`,
-      'Remove or rename one of them; a plugin must unpack the same way on every file system.');
+    archiveError(
+      'PLG_ARCHIVE_DUPLICATE_ENTRY',
+      archive,
+      name,
+      `${how} '${printable(other)}' (names are compared after Unicode NFC normalisation and case folding).`,
+      'Remove or rename one of them; a plugin must unpack the same way on every file system.',
+    );
   const explicit = new Map<string, string>();
   const files = new Map<string, string>();
   const folders = new Map<string, { spelling: string; entry: string }>();

@@ -28,8 +28,7 @@ export function resolveLayout(entries: readonly ArchiveEntry[], archive: string)
     });
   }
   const top = entries[0].segments[0];
-  const underOneFolder =
-    !PLUGIN_ROOT_FOLDERS.has(top) && entries.every((e) => e.segments[0] === top && (e.isDirectory || e.segments.length > 1));
+  const underOneFolder = !PLUGIN_ROOT_FOLDERS.has(top) && entries.every((e) => e.segments[0] === top && (e.isDirectory || e.segments.length > 1));
   if (!underOneFolder) return { entries: entries.map((entry) => ({ entry, path: entry.segments })) };
   return {
     topFolder: top,

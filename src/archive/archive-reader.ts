@@ -44,8 +44,13 @@ function openZip(buffer: Buffer, archive: string, limits: ArchiveLimits): AdmZip
   }
   const declared = zip.getEntryCount();
   if (declared > limits.maxEntries) {
-    throw archiveError('PLG_ARCHIVE_TOO_MANY_ENTRIES', archive, undefined, `holds ${declared} entries; the limit is ${limits.maxEntries}.`,
-      'Pack the plugin with appnest pack, which ships only what runs, or raise the entry limit.');
+    throw archiveError(
+      'PLG_ARCHIVE_TOO_MANY_ENTRIES',
+      archive,
+      undefined,
+      `holds ${declared} entries; the limit is ${limits.maxEntries}.`,
+      'Pack the plugin with appnest pack, which ships only what runs, or raise the entry limit.',
+    );
   }
   try {
     return zip.getEntries();
@@ -84,8 +89,13 @@ function checkLocalHeader(buffer: Buffer, entry: AdmZip.IZipEntry, archive: stri
  */
 export function readArchive(buffer: Buffer, archive: string, limits: ArchiveLimits): ArchiveEntry[] {
   if (buffer.length > limits.maxArchiveBytes) {
-    throw archiveError('PLG_ARCHIVE_TOO_LARGE', archive, undefined, `is ${buffer.length} bytes; the limit is ${limits.maxArchiveBytes}.`,
-      'Pack the plugin with appnest pack, which ships only what runs, or raise the archive size limit.');
+    throw archiveError(
+      'PLG_ARCHIVE_TOO_LARGE',
+      archive,
+      undefined,
+      `is ${buffer.length} bytes; the limit is ${limits.maxArchiveBytes}.`,
+      'Pack the plugin with appnest pack, which ships only what runs, or raise the archive size limit.',
+    );
   }
   const raw = openZip(buffer, archive, limits);
   let total = 0;
@@ -95,22 +105,36 @@ export function readArchive(buffer: Buffer, archive: string, limits: ArchiveLimi
     const localExtra = checkLocalHeader(buffer, entry, archive);
     checkEntryKind(name, header.attr, [entry.extra, localExtra], archive);
     if (header.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) {
-      throw archiveError('PLG_ARCHIVE_ENCRYPTED', archive, name, 'is encrypted; the host cannot check what it holds.',
-        'Zip the plugin without a password.');
+      throw archiveError('PLG_ARCHIVE_ENCRYPTED', archive, name, 'is encrypted; the host cannot check what it holds.', 'Zip the plugin without a password.');
     }
     if (header.method !== STORED && header.method !== DEFLATED) {
-      throw archiveError('PLG_ARCHIVE_UNSUPPORTED_METHOD', archive, name, `uses compression method ${header.method}; only stored (0) and deflate (8) are read.`,
-        'Zip the plugin with standard deflate compression.');
+      throw archiveError(
+        'PLG_ARCHIVE_UNSUPPORTED_METHOD',
+        archive,
+        name,
+        `uses compression method ${header.method}; only stored (0) and deflate (8) are read.`,
+        'Zip the plugin with standard deflate compression.',
+      );
     }
     total += header.size;
     if (total > limits.maxTotalBytes) {
-      throw archiveError('PLG_ARCHIVE_UNCOMPRESSED_TOO_LARGE', archive, name, `brings the declared uncompressed size to ${total} bytes; the limit is ${limits.maxTotalBytes}.`,
-        'Pack the plugin with appnest pack, which ships only what runs, or raise the total size limit.');
+      throw archiveError(
+        'PLG_ARCHIVE_UNCOMPRESSED_TOO_LARGE',
+        archive,
+        name,
+        `brings the declared uncompressed size to ${total} bytes; the limit is ${limits.maxTotalBytes}.`,
+        'Pack the plugin with appnest pack, which ships only what runs, or raise the total size limit.',
+      );
     }
     const ratio = header.size / Math.max(1, header.compressedSize);
     if (header.size > limits.ratioThresholdBytes && ratio > limits.maxCompressionRatio) {
-      throw archiveError('PLG_ARCHIVE_COMPRESSION_RATIO', archive, name, `expands ${Math.round(ratio)} times (${header.compressedSize} to ${header.size} bytes); the limit is ${limits.maxCompressionRatio}.`,
-        'This looks like a zip bomb; rebuild the zip from the real plugin files.');
+      throw archiveError(
+        'PLG_ARCHIVE_COMPRESSION_RATIO',
+        archive,
+        name,
+        `expands ${Math.round(ratio)} times (${header.compressedSize} to ${header.size} bytes); the limit is ${limits.maxCompressionRatio}.`,
+        'This looks like a zip bomb; rebuild the zip from the real plugin files.',
+      );
     }
     if (entry.isDirectory && header.size > 0) throw corrupt(archive, name, 'is a folder that declares content.');
     let compressed: Buffer;
@@ -124,8 +148,13 @@ export function readArchive(buffer: Buffer, archive: string, limits: ArchiveLimi
 }
 
 function sizeMismatch(archive: string, entry: ArchiveEntry, actual: string) {
-  return archiveError('PLG_ARCHIVE_SIZE_MISMATCH', archive, entry.name, `declares ${entry.size} bytes but holds ${actual}.`,
-    'The zip headers lie about the content; rebuild the zip with a standard zip tool.');
+  return archiveError(
+    'PLG_ARCHIVE_SIZE_MISMATCH',
+    archive,
+    entry.name,
+    `declares ${entry.size} bytes but holds ${actual}.`,
+    'The zip headers lie about the content; rebuild the zip with a standard zip tool.',
+  );
 }
 
 /** Inflates one entry off the main thread, never producing more than its declared size, and checks its CRC. */

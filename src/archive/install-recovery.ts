@@ -59,7 +59,7 @@ async function removeLeftovers(stagingDir: string): Promise<void> {
   if (!existsSync(stagingDir)) return;
   for (const name of readdirSync(stagingDir)) {
     if (/^journal-.+\.json$/.test(name)) continue;
-    const match = new RegExp(`^(?:${STAGE_PREFIX}|${BACKUP_PREFIX}|${UPLOAD_PREFIX})(\\d+)-`).exec(name) ?? (/\.(\d+)\.tmp$/.exec(name));
+    const match = new RegExp(`^(?:${STAGE_PREFIX}|${BACKUP_PREFIX}|${UPLOAD_PREFIX})(\\d+)-`).exec(name) ?? /\.(\d+)\.tmp$/.exec(name);
     const pid = match ? Number(match[1]) : 0;
     if (pid === process.pid || !processAlive(pid)) await rm(join(stagingDir, name), { recursive: true, force: true });
   }

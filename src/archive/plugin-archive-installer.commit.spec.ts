@@ -10,7 +10,10 @@ import { buildZip, minimalPlugin, unixAttr, type TestZipEntry } from './test-zip
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 async function rejection(promise: Promise<unknown>): Promise<PluginError> {
-  const error = await promise.then(() => undefined, (err: unknown) => err);
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(error).toBeInstanceOf(PluginError);
   return error as PluginError;
 }
@@ -64,9 +67,7 @@ describe('PluginArchiveInstaller', () => {
     const installed = await staged.commit({ overwrite: false });
 
     expect(installed).toMatchObject({ id: 'notes', dir: join(pluginsDir, 'notes'), replaced: false });
-    expect(listFolder(installed.dir)).toEqual([
-      'app.module.ts', 'frontend/', 'frontend/assets/', 'frontend/assets/index.js', 'plugin.json', 'src/', 'src/notes.service.ts',
-    ]);
+    expect(listFolder(installed.dir)).toEqual(['app.module.ts', 'frontend/', 'frontend/assets/', 'frontend/assets/index.js', 'plugin.json', 'src/', 'src/notes.service.ts']);
     for (const file of ['app.module.ts', 'plugin.json', 'src/notes.service.ts', 'frontend/assets/index.js']) {
       expect(modeOf(join(installed.dir, file))).toBe(0o644);
     }

@@ -20,9 +20,11 @@ interface Refusal {
 }
 
 const plugin = minimalPlugin('', { id: 'notes' });
-const zipOf = (...extra: TestZipEntry[]) => () => buildZip([...plugin, ...extra]);
-const pkwareLink = (target: string) =>
-  Buffer.concat([Buffer.from([0x0d, 0x00, 12 + target.length, 0x00]), Buffer.alloc(12), Buffer.from(target)]);
+const zipOf =
+  (...extra: TestZipEntry[]) =>
+  () =>
+    buildZip([...plugin, ...extra]);
+const pkwareLink = (target: string) => Buffer.concat([Buffer.from([0x0d, 0x00, 12 + target.length, 0x00]), Buffer.alloc(12), Buffer.from(target)]);
 const withoutLocalSignature = (zip: Buffer) => {
   zip.writeUInt32LE(0, 0);
   return zip;
@@ -38,7 +40,12 @@ const refusals: Refusal[] = [
   { title: 'an entry with a name over 1024 bytes', zip: zipOf({ name: `${'b'.repeat(200)}/`.repeat(6) + 'x.ts', data: 'x' }), code: 'PLG_ARCHIVE_NAME_TOO_LONG', names: ['bbb'] },
   { title: 'an entry nested deeper than 32 levels', zip: zipOf({ name: `${'d/'.repeat(33)}x.ts`, data: 'x' }), code: 'PLG_ARCHIVE_PATH_TOO_DEEP', names: ['d/d/d/'] },
   { title: 'two entries with one name', zip: zipOf({ name: 'app.module.ts', data: 'x' }), code: 'PLG_ARCHIVE_DUPLICATE_ENTRY', names: ["entry 'app.module.ts'"] },
-  { title: 'two entries whose names differ only in case', zip: zipOf({ name: 'README.md', data: 'a' }, { name: 'readme.md', data: 'b' }), code: 'PLG_ARCHIVE_DUPLICATE_ENTRY', names: ['readme.md', 'README.md'] },
+  {
+    title: 'two entries whose names differ only in case',
+    zip: zipOf({ name: 'README.md', data: 'a' }, { name: 'readme.md', data: 'b' }),
+    code: 'PLG_ARCHIVE_DUPLICATE_ENTRY',
+    names: ['readme.md', 'README.md'],
+  },
   { title: 'two entries equal after NFC normalisation', zip: zipOf({ name: 'caf\u00e9.ts', data: 'a' }, { name: 'cafe\u0301.ts', data: 'b' }), code: 'PLG_ARCHIVE_DUPLICATE_ENTRY', names: ['caf'] },
   { title: 'a symbolic link', zip: zipOf({ name: 'secrets', data: '/etc/passwd', method: 0, attr: unixAttr(0o120777) }), code: 'PLG_ARCHIVE_LINK', names: ['secrets'] },
   { title: 'a hard link', zip: zipOf({ name: 'secrets', data: '', extra: pkwareLink('/etc/passwd') }), code: 'PLG_ARCHIVE_LINK', names: ['secrets'] },
@@ -47,7 +54,12 @@ const refusals: Refusal[] = [
   { title: 'an encrypted entry', zip: zipOf({ name: 'secret.ts', data: 'x', flags: 0x0801 }), code: 'PLG_ARCHIVE_ENCRYPTED', names: ['secret.ts'] },
   { title: 'an entry compressed with bzip2', zip: zipOf({ name: 'big.ts', data: 'x', method: 12 }), code: 'PLG_ARCHIVE_UNSUPPORTED_METHOD', names: ['big.ts', 'method 12'] },
   { title: 'an entry whose CRC does not match', zip: zipOf({ name: 'src/a.ts', data: 'export {}', crc: 0xdeadbeef }), code: 'PLG_ARCHIVE_CORRUPT', names: ['src/a.ts', 'CRC'] },
-  { title: 'an entry whose deflate data is garbage', zip: zipOf({ name: 'src/a.ts', data: 'export {}', compressed: Buffer.from([0xff, 0xff, 0xff, 0xff]) }), code: 'PLG_ARCHIVE_CORRUPT', names: ['src/a.ts'] },
+  {
+    title: 'an entry whose deflate data is garbage',
+    zip: zipOf({ name: 'src/a.ts', data: 'export {}', compressed: Buffer.from([0xff, 0xff, 0xff, 0xff]) }),
+    code: 'PLG_ARCHIVE_CORRUPT',
+    names: ['src/a.ts'],
+  },
   { title: 'an entry whose local header is missing', zip: () => withoutLocalSignature(buildZip(plugin)), code: 'PLG_ARCHIVE_CORRUPT', names: ['plugin.json'] },
   { title: 'an entry whose local header names another file', zip: zipOf({ name: 'a.ts', localName: '../a.ts', data: 'x' }), code: 'PLG_ARCHIVE_CORRUPT', names: ['a.ts'] },
   { title: 'a file that is not a zip', zip: () => Buffer.from('this is not a zip'), code: 'PLG_ARCHIVE_CORRUPT', names: [] },
@@ -56,7 +68,12 @@ const refusals: Refusal[] = [
   { title: 'more declared bytes than the limit', zip: zipOf({ name: 'a.ts', data: 'x'.repeat(400) }), code: 'PLG_ARCHIVE_UNCOMPRESSED_TOO_LARGE', names: ['a.ts'], limits: { maxTotalBytes: 300 } },
   { title: 'an entry compressed more than 100 times', zip: zipOf({ name: 'zeros.bin', data: Buffer.alloc(2 * 1024 * 1024) }), code: 'PLG_ARCHIVE_COMPRESSION_RATIO', names: ['zeros.bin'] },
   { title: 'an archive bigger than the limit', zip: zipOf(), code: 'PLG_ARCHIVE_TOO_LARGE', names: [], limits: { maxArchiveBytes: 100 } },
-  { title: 'an entry that inflates to more than it declares', zip: zipOf({ name: 'bomb.bin', data: Buffer.alloc(20 * 1024 * 1024), size: 1000 }), code: 'PLG_ARCHIVE_SIZE_MISMATCH', names: ['bomb.bin', '1000 bytes'] },
+  {
+    title: 'an entry that inflates to more than it declares',
+    zip: zipOf({ name: 'bomb.bin', data: Buffer.alloc(20 * 1024 * 1024), size: 1000 }),
+    code: 'PLG_ARCHIVE_SIZE_MISMATCH',
+    names: ['bomb.bin', '1000 bytes'],
+  },
   { title: 'an entry that inflates to less than it declares', zip: zipOf({ name: 'a.ts', data: 'x'.repeat(100), size: 500 }), code: 'PLG_ARCHIVE_SIZE_MISMATCH', names: ['a.ts', '500 bytes'] },
   { title: 'a stored entry holding more than it declares', zip: zipOf({ name: 'a.ts', data: 'x'.repeat(100), method: 0, size: 50 }), code: 'PLG_ARCHIVE_SIZE_MISMATCH', names: ['a.ts'] },
   { title: 'a descriptor that is not JSON', zip: () => buildZip([{ name: 'plugin.json', data: '{ nope' }, ...minimalPlugin()]), code: 'PLG_INVALID_DESCRIPTOR', names: ['plugin.json'] },
@@ -64,7 +81,13 @@ const refusals: Refusal[] = [
   { title: 'a reserved id from the zip name', zip: () => buildZip(minimalPlugin()), fileName: 'admin.zip', code: 'PLG_RESERVED_ID', names: ['admin'] },
   { title: 'an invalid id from the top folder', zip: () => buildZip(minimalPlugin('My Plugin (2)/')), code: 'PLG_INVALID_ID', names: ['my-plugin-(2)'] },
   { title: 'an archive with folders only', zip: () => buildZip([{ name: 'src/' }]), code: 'PLG_NO_ENTRY', names: [] },
-  { title: 'a plugin with no backend marker and no frontend manifest', zip: () => buildZip([{ name: 'README.md', data: '# notes' }]), code: 'PLG_NO_ENTRY', names: ["Archive 'notes.zip'", "Plugin 'notes'"], afterExtraction: true },
+  {
+    title: 'a plugin with no backend marker and no frontend manifest',
+    zip: () => buildZip([{ name: 'README.md', data: '# notes' }]),
+    code: 'PLG_NO_ENTRY',
+    names: ["Archive 'notes.zip'", "Plugin 'notes'"],
+    afterExtraction: true,
+  },
 ];
 
 describe('PluginArchiveInstaller refusals', () => {

@@ -11,7 +11,8 @@ import { commitStagedPlugin, removeQuietly } from './staged-plugin-commit';
 import { processTag, STAGE_PREFIX } from './install-journal';
 import { forgetPreviousVersion, previousRootOf, readPreviousVersion, type PreviousVersion } from './previous-version';
 
-export const NO_PREVIOUS_HINT = 'Only an upgrade (an install with overwrite) keeps the version it replaces, one per plugin, until the next upgrade or a rollback; upload the version you want with overwrite instead.';
+export const NO_PREVIOUS_HINT =
+  'Only an upgrade (an install with overwrite) keeps the version it replaces, one per plugin, until the next upgrade or a rollback; upload the version you want with overwrite instead.';
 
 export const FILE_MODE = 0o644;
 /** The longest archive file name kept (audit and stored archive): one file name segment. */
@@ -82,10 +83,14 @@ export class PluginArchiveInstaller {
   async stage(archive: Buffer, fileName: string): Promise<StagedPlugin> {
     const archiveName = basename(fileName.replace(/\\/g, '/')) || 'upload.zip';
     if (Buffer.byteLength(archiveName) > MAX_ARCHIVE_NAME_BYTES) {
-      throw new PluginError('PLG_BAD_REQUEST', `The archive name '${printable(archiveName.slice(0, 40))}...' is ${Buffer.byteLength(archiveName)} bytes long; at most ${MAX_ARCHIVE_NAME_BYTES} are allowed.`, {
-        hint: 'Rename the zip (for example to <id>-<version>.zip) and upload it again.',
-        details: { field: 'file' },
-      });
+      throw new PluginError(
+        'PLG_BAD_REQUEST',
+        `The archive name '${printable(archiveName.slice(0, 40))}...' is ${Buffer.byteLength(archiveName)} bytes long; at most ${MAX_ARCHIVE_NAME_BYTES} are allowed.`,
+        {
+          hint: 'Rename the zip (for example to <id>-<version>.zip) and upload it again.',
+          details: { field: 'file' },
+        },
+      );
     }
     const all = readArchive(archive, archiveName, this.limits);
     assertUniqueNames(all, archiveName);

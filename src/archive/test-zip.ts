@@ -21,7 +21,7 @@ export interface TestZipEntry {
 const UTF8_FLAG = 0x0800;
 const MADE_BY_UNIX = (3 << 8) | 20;
 const DOS_TIME = 0x0000;
-const DOS_DATE = (2024 - 1980) << 9 | (1 << 5) | 1;
+const DOS_DATE = ((2024 - 1980) << 9) | (1 << 5) | 1;
 
 export const unixAttr = (mode: number): number => (mode * 0x10000) >>> 0;
 
@@ -56,19 +56,12 @@ export function buildZip(entries: readonly TestZipEntry[]): Buffer {
     const localName = entry.localName === undefined ? name : Buffer.from(entry.localName, 'utf8');
     const common = [u16(flags), u16(method), u16(DOS_TIME), u16(DOS_DATE), u32(crc), u32(stored.length), u32(size)];
     const local = Buffer.concat([u32(0x04034b50), u16(20), ...common, u16(localName.length), u16(extra.length), localName, extra, stored]);
-    centrals.push(
-      Buffer.concat([
-        u32(0x02014b50), u16(MADE_BY_UNIX), u16(20), ...common, u16(name.length), u16(extra.length), u16(0), u16(0), u16(0),
-        u32(attr), u32(offset), name, extra,
-      ]),
-    );
+    centrals.push(Buffer.concat([u32(0x02014b50), u16(MADE_BY_UNIX), u16(20), ...common, u16(name.length), u16(extra.length), u16(0), u16(0), u16(0), u32(attr), u32(offset), name, extra]));
     locals.push(local);
     offset += local.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.concat([
-    u32(0x06054b50), u16(0), u16(0), u16(entries.length), u16(entries.length), u32(directory.length), u32(offset), u16(0),
-  ]);
+  const end = Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(entries.length), u16(entries.length), u32(directory.length), u32(offset), u16(0)]);
   return Buffer.concat([...locals, directory, end]);
 }
 

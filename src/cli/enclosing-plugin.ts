@@ -29,7 +29,7 @@ export function hostInsidePlugin(pluginDir: string, command: string): PluginErro
     'PLG_HOST_INSIDE_PLUGIN',
     `'appnest ${command}' runs inside the plugin folder ${pluginDir}, where no host runs; it will not create one there (a data folder with an admin token and a database would end up in the plugin).`,
     {
-      hint: 'Start the host in its own folder (appnest start), then run the command again here; or run it from the host folder, or set APPNEST_DATA_DIR and APPNEST_PLUGINS_DIR to the host\'s.',
+      hint: "Start the host in its own folder (appnest start), then run the command again here; or run it from the host folder, or set APPNEST_DATA_DIR and APPNEST_PLUGINS_DIR to the host's.",
     },
   );
 }

@@ -55,9 +55,12 @@ class InProcessHost implements HostConnection {
   constructor(private readonly host: AppnestHost) {}
 
   static async start(config: HostConfig): Promise<InProcessHost> {
-    const host = await startHost({ ...config, port: 0, logLevel: config.logLevel === 'debug' ? 'debug' : 'warn' }, {
-      logSink: (line) => process.stderr.write(`${line}\n`),
-    });
+    const host = await startHost(
+      { ...config, port: 0, logLevel: config.logLevel === 'debug' ? 'debug' : 'warn' },
+      {
+        logSink: (line) => process.stderr.write(`${line}\n`),
+      },
+    );
     return new InProcessHost(host);
   }
 

@@ -9,7 +9,17 @@ describe('affectsBackend', () => {
   });
 
   it('ignores dependencies, dot folders, the frontend, its sources and tests', () => {
-    for (const path of ['demo/node_modules/x/index.js', '.staging/stage-1/demo/a.ts', 'demo/.git/HEAD', 'demo/frontend/manifest.json', 'demo/web/src/main.ts', 'demo/test/demo.test.ts', 'demo/items.spec.ts', 'demo/backend/items.e2e-spec.ts', 'demo/jest.config.js']) {
+    for (const path of [
+      'demo/node_modules/x/index.js',
+      '.staging/stage-1/demo/a.ts',
+      'demo/.git/HEAD',
+      'demo/frontend/manifest.json',
+      'demo/web/src/main.ts',
+      'demo/test/demo.test.ts',
+      'demo/items.spec.ts',
+      'demo/backend/items.e2e-spec.ts',
+      'demo/jest.config.js',
+    ]) {
       expect([path, affectsBackend(path)]).toEqual([path, false]);
     }
   });

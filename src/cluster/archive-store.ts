@@ -117,7 +117,12 @@ export class ArchiveStore implements StoredArchives {
               octet_length(a.archive) + (SELECT coalesce(sum(octet_length(c.data)), 0) FROM appnest_plugin_archive_chunks c WHERE c.plugin_id = a.plugin_id) AS size
        FROM appnest_plugin_archives a ORDER BY a.plugin_id`,
     );
-    return rows.map((r: { plugin_id: string; sha256: string; file_name: string; size: number | string }) => ({ pluginId: r.plugin_id, sha256: r.sha256.trim(), fileName: r.file_name, size: Number(r.size) }));
+    return rows.map((r: { plugin_id: string; sha256: string; file_name: string; size: number | string }) => ({
+      pluginId: r.plugin_id,
+      sha256: r.sha256.trim(),
+      fileName: r.file_name,
+      size: Number(r.size),
+    }));
   }
 
   /** The stored archive, read slice by slice (an archive stored whole by an older host is read as it is). */

@@ -257,13 +257,7 @@ export class AppnestHost {
       announce,
     });
     this.cluster = new ClusterFollow({ dataSource: db.dataSource, logger: this.logger, follower: stored.follower, registry: this.registry, changes: this.changes, refresh, emit });
-    this.healthChecks = new HostHealth(
-      this.instanceId,
-      { ...this.healthSource(), activeCount: () => this.reconciler.activations.size },
-      db.dataSource,
-      () => this.stopped,
-      config.safeMode === true,
-    );
+    this.healthChecks = new HostHealth(this.instanceId, { ...this.healthSource(), activeCount: () => this.reconciler.activations.size }, db.dataSource, () => this.stopped, config.safeMode === true);
     this.server = createServer(
       pluginRouter({
         activation: (id) => this.reconciler.activations.get(id),

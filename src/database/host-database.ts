@@ -75,11 +75,9 @@ export class HostDatabase {
         const [row] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
         if (row.locked) break;
         if (Date.now() > deadline) {
-          throw new PluginError(
-            'PLG_MIGRATION_LOCK_TIMEOUT',
-            `The migration lock stayed held by another host process for more than ${this.lockTimeoutMs} ms.`,
-            { hint: 'Another instance is migrating; retry when it has finished, or raise APPNEST_MIGRATION_LOCK_TIMEOUT_MS.' },
-          );
+          throw new PluginError('PLG_MIGRATION_LOCK_TIMEOUT', `The migration lock stayed held by another host process for more than ${this.lockTimeoutMs} ms.`, {
+            hint: 'Another instance is migrating; retry when it has finished, or raise APPNEST_MIGRATION_LOCK_TIMEOUT_MS.',
+          });
         }
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -8,9 +8,11 @@ describe('releaseAfter', () => {
 
   it('runs the cleanup once after success and reports its failure', async () => {
     let cleanups = 0;
-    expect(await releaseAfter(Promise.resolve(42), async () => {
-      cleanups++;
-    })).toBe(42);
+    expect(
+      await releaseAfter(Promise.resolve(42), async () => {
+        cleanups++;
+      }),
+    ).toBe(42);
     expect(cleanups).toBe(1);
     await expect(releaseAfter(Promise.resolve(1), () => Promise.reject(new Error('unlock failed')))).rejects.toThrow('unlock failed');
   });

@@ -62,7 +62,16 @@ describe('parseDescriptor', () => {
     ['a select default not among its options', setting({ type: 'select', default: 'fast', options: [{ value: 'safe', label: 'Safe' }] }), 'is not one of its options ("safe")'],
     ['a setting declared twice', { settings: [...setting({}).settings, ...setting({}).settings] }, 'setting "limit" is declared twice'],
     ['an action without a label', { actions: [{ id: 'purge' }] }, 'action "purge" needs a "label"'],
-    ['an action declared twice', { actions: [{ id: 'purge', label: 'P' }, { id: 'purge', label: 'P' }] }, 'action "purge" is declared twice'],
+    [
+      'an action declared twice',
+      {
+        actions: [
+          { id: 'purge', label: 'P' },
+          { id: 'purge', label: 'P' },
+        ],
+      },
+      'action "purge" is declared twice',
+    ],
   ])('refuses %s with PLG_INVALID_DESCRIPTOR naming the file and the field', (_, descriptor, field) => {
     const error = refusal(descriptor);
     expect(error.code).toBe('PLG_INVALID_DESCRIPTOR');

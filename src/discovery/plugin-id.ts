@@ -16,11 +16,10 @@ export function normalisePluginId(raw: string): string {
 /** Throws PLG_INVALID_ID or PLG_RESERVED_ID when `id` cannot name a plugin. */
 export function assertValidPluginId(id: string, source: string): void {
   if (!PLUGIN_ID_PATTERN.test(id)) {
-    throw new PluginError(
-      'PLG_INVALID_ID',
-      `Plugin id '${id}' (from ${source}) is not valid: it must match ${PLUGIN_ID_PATTERN.source}.`,
-      { pluginId: id, hint: 'Use lower-case letters, digits, "-" and "_", starting with a letter.' },
-    );
+    throw new PluginError('PLG_INVALID_ID', `Plugin id '${id}' (from ${source}) is not valid: it must match ${PLUGIN_ID_PATTERN.source}.`, {
+      pluginId: id,
+      hint: 'Use lower-case letters, digits, "-" and "_", starting with a letter.',
+    });
   }
   if (RESERVED_PLUGIN_IDS.includes(id)) {
     throw new PluginError('PLG_RESERVED_ID', `Plugin id '${id}' (from ${source}) is reserved by the host.`, {

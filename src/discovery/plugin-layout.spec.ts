@@ -51,12 +51,7 @@ describe('findBackendRoot', () => {
     expect(findBackendRoot(root)).toBe(join(root, 'zzz'));
   });
 
-  it.each([
-    ['node_modules/some-lib'],
-    ['.hidden'],
-    ['frontend'],
-    ['backend/node_modules/lib'],
-  ])('never searches %s', (folder) => {
+  it.each([['node_modules/some-lib'], ['.hidden'], ['frontend'], ['backend/node_modules/lib']])('never searches %s', (folder) => {
     files(`${folder}/app.module.ts`);
     expect(findBackendRoot(root)).toBeUndefined();
   });

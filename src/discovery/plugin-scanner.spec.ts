@@ -178,7 +178,10 @@ describe('PluginScanner', () => {
     backendPlugin('broken', '{ nope');
     backendPlugin('notes');
     const result = scan();
-    expect(result.plugins.map((p) => [p.id, p.error?.code])).toEqual([['broken', 'PLG_INVALID_DESCRIPTOR'], ['notes', undefined]]);
+    expect(result.plugins.map((p) => [p.id, p.error?.code])).toEqual([
+      ['broken', 'PLG_INVALID_DESCRIPTOR'],
+      ['notes', undefined],
+    ]);
   });
 
   it('refuses a symlinked folder that points outside the plugins folder with PLG_SYMLINK_OUTSIDE', () => {

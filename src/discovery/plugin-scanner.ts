@@ -69,11 +69,10 @@ export function readPluginFolder(dir: string, source: PluginSource, fallbackId =
     frontend = findFrontendRoot(dir, backendRoot);
   }
   if (!error && !backendRoot && !frontend) {
-    error = new PluginError(
-      'PLG_NO_ENTRY',
-      `Plugin '${id}' has no backend marker (app.module.ts) and no frontend manifest (frontend/manifest.json).`,
-      { pluginId: id, hint: 'Add app.module.ts at the plugin root or in backend/, or a Vite build in frontend/.' },
-    );
+    error = new PluginError('PLG_NO_ENTRY', `Plugin '${id}' has no backend marker (app.module.ts) and no frontend manifest (frontend/manifest.json).`, {
+      pluginId: id,
+      hint: 'Add app.module.ts at the plugin root or in backend/, or a Vite build in frontend/.',
+    });
   }
   if (error && !error.pluginId) {
     error = new PluginError(error.code, `Plugin '${id}': ${error.message}`, { pluginId: id, hint: error.hint, cause: error.cause });

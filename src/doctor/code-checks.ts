@@ -52,7 +52,11 @@ export function checkImport(plugin: DiscoveredPlugin, loader: PluginLoader, find
 function hostTables(): Set<string> {
   const naming = new DefaultNamingStrategy();
   const hostClasses = new Set<unknown>(HOST_ENTITIES);
-  return new Set(getMetadataArgsStorage().tables.filter((t) => hostClasses.has(t.target)).map((t) => naming.tableName((t.target as Function).name, t.name)));
+  return new Set(
+    getMetadataArgsStorage()
+      .tables.filter((t) => hostClasses.has(t.target))
+      .map((t) => naming.tableName((t.target as Function).name, t.name)),
+  );
 }
 
 /** Entity tables: never a host table, always prefixed with the plugin id (dashes as underscores). */
@@ -64,7 +68,12 @@ export function checkTables(plugin: DiscoveredPlugin, backend: LoadedBackend, fi
       findings.push(errorFinding('PLG_TABLE_CONFLICT', plugin.id, `Plugin '${plugin.id}': entity ${target.name} uses table '${table}', which the host owns.`, `Name the table '${prefix}_${table}'.`));
     } else if (!table.startsWith(prefix)) {
       findings.push(
-        warningFinding('PLG_TABLE_PREFIX', plugin.id, `Plugin '${plugin.id}': entity ${target.name} uses table '${table}', which does not start with '${prefix}'.`, `Name it '${prefix}_${table}' (@Entity({ name: '${prefix}_${table}' })) so it cannot collide with another plugin's.`),
+        warningFinding(
+          'PLG_TABLE_PREFIX',
+          plugin.id,
+          `Plugin '${plugin.id}': entity ${target.name} uses table '${table}', which does not start with '${prefix}'.`,
+          `Name it '${prefix}_${table}' (@Entity({ name: '${prefix}_${table}' })) so it cannot collide with another plugin's.`,
+        ),
       );
     }
   }
@@ -80,19 +89,34 @@ export function checkActions(plugin: DiscoveredPlugin, backend: LoadedBackend, f
       if (action === undefined) continue;
       const where = `${cls.name}.${name}()`;
       const first = marked.get(action);
-      if (first) findings.push(errorFinding('PLG_ACTION_DUPLICATE', plugin.id, `Plugin '${plugin.id}' marks both ${first} and ${where} as action '${action}'.`, 'Give each @Action() method its own id.'));
+      if (first)
+        findings.push(errorFinding('PLG_ACTION_DUPLICATE', plugin.id, `Plugin '${plugin.id}' marks both ${first} and ${where} as action '${action}'.`, 'Give each @Action() method its own id.'));
       else marked.set(action, where);
     }
   }
   const declared = new Set((plugin.descriptor.actions ?? []).map((a) => a.id));
   for (const id of declared) {
     if (!marked.has(id)) {
-      findings.push(errorFinding('PLG_ACTION_NOT_FOUND', plugin.id, `Plugin '${plugin.id}' declares action '${id}' in plugin.json, but no provider method is marked @Action('${id}').`, `Mark the method that runs it with @Action('${id}') from 'appnest'.`));
+      findings.push(
+        errorFinding(
+          'PLG_ACTION_NOT_FOUND',
+          plugin.id,
+          `Plugin '${plugin.id}' declares action '${id}' in plugin.json, but no provider method is marked @Action('${id}').`,
+          `Mark the method that runs it with @Action('${id}') from 'appnest'.`,
+        ),
+      );
     }
   }
   for (const [id, where] of marked) {
     if (!declared.has(id)) {
-      findings.push(warningFinding('PLG_ACTION_NOT_FOUND', plugin.id, `Plugin '${plugin.id}': ${where} is marked @Action('${id}'), which plugin.json does not declare; it cannot be run.`, `Add { "id": "${id}", "label": "..." } to "actions" in plugin.json.`));
+      findings.push(
+        warningFinding(
+          'PLG_ACTION_NOT_FOUND',
+          plugin.id,
+          `Plugin '${plugin.id}': ${where} is marked @Action('${id}'), which plugin.json does not declare; it cannot be run.`,
+          `Add { "id": "${id}", "label": "..." } to "actions" in plugin.json.`,
+        ),
+      );
     }
   }
 }

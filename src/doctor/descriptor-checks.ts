@@ -18,11 +18,20 @@ export function checkDescriptor(dir: string, findings: Finding[]): DiscoveredPlu
   }
   if (plugin.error) findings.push(findingOf(plugin.error, plugin.id));
   if (plugin.legacy) {
-    findings.push(warningFinding('PLG_DESCRIPTOR_MISSING', plugin.id, `Plugin '${plugin.id}' has no plugin.json: its id comes from the folder name and its version is 0.0.0.`, 'Add a plugin.json with id, name and version.'));
+    findings.push(
+      warningFinding(
+        'PLG_DESCRIPTOR_MISSING',
+        plugin.id,
+        `Plugin '${plugin.id}' has no plugin.json: its id comes from the folder name and its version is 0.0.0.`,
+        'Add a plugin.json with id, name and version.',
+      ),
+    );
   }
   const range = plugin.descriptor.host;
   if (range && validRange(range) && !satisfies(HOST_API_VERSION, range)) {
-    findings.push(errorFinding('PLG_HOST_INCOMPATIBLE', plugin.id, `Plugin '${plugin.id}' needs host ${range} but this host is ${HOST_API_VERSION}.`, `Set "host" to a range that includes ${HOST_API_VERSION}.`));
+    findings.push(
+      errorFinding('PLG_HOST_INCOMPATIBLE', plugin.id, `Plugin '${plugin.id}' needs host ${range} but this host is ${HOST_API_VERSION}.`, `Set "host" to a range that includes ${HOST_API_VERSION}.`),
+    );
   }
   return plugin;
 }

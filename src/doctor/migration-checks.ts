@@ -24,7 +24,12 @@ export function checkMigrations(plugin: DiscoveredPlugin, code: PluginCodeLoader
   for (const migration of migrations) {
     if (!TIMESTAMPED.test(migration.name)) {
       findings.push(
-        warningFinding('PLG_MIGRATION_NAME', plugin.id, `Plugin '${plugin.id}': migration '${basename(migration.file)}' does not start with a timestamp; migrations run in name order.`, `Create migrations with \`appnest migration:create ${plugin.id} <name>\`.`),
+        warningFinding(
+          'PLG_MIGRATION_NAME',
+          plugin.id,
+          `Plugin '${plugin.id}': migration '${basename(migration.file)}' does not start with a timestamp; migrations run in name order.`,
+          `Create migrations with \`appnest migration:create ${plugin.id} <name>\`.`,
+        ),
       );
     }
     if (!code) continue;

@@ -40,7 +40,9 @@ export class AdminPluginsController {
       }
       const limit = this.host.config.archiveLimits?.maxArchiveBytes;
       if (limit !== undefined && file.size > limit) {
-        throw new PluginError('PLG_ARCHIVE_TOO_LARGE', `The archive '${file.originalname}' is ${file.size} bytes; the limit is ${limit}.`, { hint: 'Leave node_modules and build output out of the zip.' });
+        throw new PluginError('PLG_ARCHIVE_TOO_LARGE', `The archive '${file.originalname}' is ${file.size} bytes; the limit is ${limit}.`, {
+          hint: 'Leave node_modules and build output out of the zip.',
+        });
       }
       const overwrite = body?.overwrite === true || body?.overwrite === 'true' || body?.overwrite === '1';
       return await this.host.install(await readFile(file.path), file.originalname, { overwrite, ...actorOf(req) });
@@ -90,7 +92,10 @@ export class AdminPluginsController {
   async run(@Param('id') id: string, @Body() body: { action?: unknown; params?: unknown } | undefined, @Req() req: Request) {
     this.host.plugin(id);
     if (typeof body?.action !== 'string' || body.action === '' || body.action.length > MAX_ACTION_ID_LENGTH) {
-      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run, in at most ${MAX_ACTION_ID_LENGTH} characters: {"action": "...", "params": {}}.`, { pluginId: id, details: { field: 'action' } });
+      throw new PluginError('PLG_BAD_REQUEST', `Name the action of plugin '${id}' to run, in at most ${MAX_ACTION_ID_LENGTH} characters: {"action": "...", "params": {}}.`, {
+        pluginId: id,
+        details: { field: 'action' },
+      });
     }
     return { result: await this.host.runAction(id, body.action, body.params, actorOf(req)) };
   }

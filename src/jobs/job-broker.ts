@@ -291,6 +291,8 @@ function checkSendOptions(pluginId: string, queue: string, options: SendJobOptio
     });
   const { priority, startAfterSeconds, singletonSeconds } = options;
   if (priority !== undefined && !(Number.isInteger(priority) && Math.abs(priority) <= 2 ** 31 - 1)) throw bad(`priority ${String(priority)}`, 'that is not a whole number (32-bit)');
-  if (startAfterSeconds !== undefined && !(Number.isFinite(startAfterSeconds) && startAfterSeconds >= 0)) throw bad(`startAfterSeconds ${String(startAfterSeconds)}`, 'that is not a number of seconds of 0 or more');
-  if (singletonSeconds !== undefined && !(Number.isInteger(singletonSeconds) && singletonSeconds >= 1 && singletonSeconds <= 2 ** 31 - 1)) throw bad(`singletonSeconds ${String(singletonSeconds)}`, 'that is not a whole number of seconds of 1 or more');
+  if (startAfterSeconds !== undefined && !(Number.isFinite(startAfterSeconds) && startAfterSeconds >= 0))
+    throw bad(`startAfterSeconds ${String(startAfterSeconds)}`, 'that is not a number of seconds of 0 or more');
+  if (singletonSeconds !== undefined && !(Number.isInteger(singletonSeconds) && singletonSeconds >= 1 && singletonSeconds <= 2 ** 31 - 1))
+    throw bad(`singletonSeconds ${String(singletonSeconds)}`, 'that is not a whole number of seconds of 1 or more');
 }

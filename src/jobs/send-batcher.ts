@@ -129,7 +129,10 @@ export class SendBatcher {
   private async settle(queue: string, batch: Pending[]): Promise<void> {
     let inserted: Set<string>;
     try {
-      inserted = await this.write(queue, batch.map((p) => p.row));
+      inserted = await this.write(
+        queue,
+        batch.map((p) => p.row),
+      );
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err);
       // The statement inserted nothing: each job alone tells whose job was bad.

@@ -24,10 +24,7 @@ export class SharedQueues {
         [`${pluginId}.${handler.queue}`, pluginId, senders],
       );
     }
-    await this.dataSource.query('DELETE FROM appnest_job_shared_queues WHERE plugin_id = $1 AND NOT (queue = ANY($2::text[]))', [
-      pluginId,
-      shared.map((h) => `${pluginId}.${h.queue}`),
-    ]);
+    await this.dataSource.query('DELETE FROM appnest_job_shared_queues WHERE plugin_id = $1 AND NOT (queue = ANY($2::text[]))', [pluginId, shared.map((h) => `${pluginId}.${h.queue}`)]);
   }
 
   /**

@@ -44,6 +44,8 @@ export function resolvePackage(request: string, fromFile: string): string | unde
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown };
   if (!manifest.exports) return undefined;
   const subpath = `.${request.slice(name.length)}`;
-  const found = resolveExports(manifest, subpath, { conditions: ['node'], require: false })?.map((entry) => join(dir, entry)).find((file) => existsSync(file));
+  const found = resolveExports(manifest, subpath, { conditions: ['node'], require: false })
+    ?.map((entry) => join(dir, entry))
+    .find((file) => existsSync(file));
   return found;
 }

@@ -119,11 +119,15 @@ export class PluginCodeLoader {
     };
     const [first] = missingImports(file, code, exportsOf);
     if (!first) return;
-    throw new PluginError('PLG_IMPORT_FAILED', `Plugin '${this.pluginId}': ${formatPosition(this.pluginDir, first.position)} imports '${first.name}' from '${first.request}', which does not export it.`, {
-      pluginId: this.pluginId,
-      hint: `Check the spelling, or export '${first.name}' from '${first.request}'.`,
-      details: { file: relative(this.pluginDir, file), line: first.position.line, column: first.position.column },
-    });
+    throw new PluginError(
+      'PLG_IMPORT_FAILED',
+      `Plugin '${this.pluginId}': ${formatPosition(this.pluginDir, first.position)} imports '${first.name}' from '${first.request}', which does not export it.`,
+      {
+        pluginId: this.pluginId,
+        hint: `Check the spelling, or export '${first.name}' from '${first.request}'.`,
+        details: { file: relative(this.pluginDir, file), line: first.position.line, column: first.position.column },
+      },
+    );
   }
 
   /**
@@ -180,11 +184,15 @@ export class PluginCodeLoader {
 
   private missingPackage(request: string, file: string): PluginError {
     const name = packageNameOf(request);
-    return new PluginError('PLG_PACKAGE_MISSING', `Plugin '${this.pluginId}' imports '${request}' in ${relative(this.pluginDir, file)}, but package '${name}' is neither installed with the plugin nor shared by the host.`, {
-      pluginId: this.pluginId,
-      hint: `Add '${name}' to "dependencies" in the plugin's package.json, run npm install in the plugin folder, and pack it again: appnest pack ships production dependencies.`,
-      details: { file: relative(this.pluginDir, file), package: name },
-    });
+    return new PluginError(
+      'PLG_PACKAGE_MISSING',
+      `Plugin '${this.pluginId}' imports '${request}' in ${relative(this.pluginDir, file)}, but package '${name}' is neither installed with the plugin nor shared by the host.`,
+      {
+        pluginId: this.pluginId,
+        hint: `Add '${name}' to "dependencies" in the plugin's package.json, run npm install in the plugin folder, and pack it again: appnest pack ships production dependencies.`,
+        details: { file: relative(this.pluginDir, file), package: name },
+      },
+    );
   }
 
   /**

@@ -26,7 +26,10 @@ const DEPENDENCY_OPTIONS: Options = {
   configFile: false,
 };
 const SWC_VERSION = (require('@swc/core/package.json') as { version: string }).version;
-const OPTIONS_FINGERPRINT = createHash('sha256').update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}:${JSON.stringify(DEPENDENCY_OPTIONS)}`).digest('hex').slice(0, 12);
+const OPTIONS_FINGERPRINT = createHash('sha256')
+  .update(`${SWC_VERSION}:${JSON.stringify(SWC_OPTIONS)}:${JSON.stringify(DEPENDENCY_OPTIONS)}`)
+  .digest('hex')
+  .slice(0, 12);
 
 /** How long loading must have been quiet before this process writes its new cache entries. */
 const QUIET_MS = 1000;
@@ -268,6 +271,12 @@ function optionsFor(file: string): Options {
 function describeSwcError(err: unknown, file: string): string {
   const text = String(err instanceof Error ? err.message : err).replace(/\u001b\[[0-9;]*m/g, '');
   const location = /\[([^\]\n]+:\d+:\d+)\]/.exec(text)?.[1] ?? file;
-  const reason = /^\s*[x×]\s+(.+)$/m.exec(text)?.[1] ?? text.split('\n').find((l) => l.trim())?.trim() ?? 'syntax error';
+  const reason =
+    /^\s*[x×]\s+(.+)$/m.exec(text)?.[1] ??
+    text
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ??
+    'syntax error';
   return `${reason} at ${location}`;
 }

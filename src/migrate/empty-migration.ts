@@ -9,5 +9,10 @@ export function hasEmptyUp(migration: MigrationInterface): boolean {
   const bodyStart = source.search(/\)\s*\{/);
   if (bodyStart < 0) return false;
   const body = source.slice(source.indexOf('{', bodyStart) + 1, source.lastIndexOf('}'));
-  return body.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '').trim() === '';
+  return (
+    body
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/[^\n]*/g, '')
+      .trim() === ''
+  );
 }

@@ -19,7 +19,12 @@ describe('packPlugin', () => {
     expect(result).toMatchObject({ id: 'hello', version: '1.0.0', file: join(work, 'hello.zip'), files: 4, compiled: 3 });
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
     const zip = new AdmZip(result.file);
-    expect(zip.getEntries().map((e) => e.entryName).sort()).toEqual(['hello/app.module.js', 'hello/hello.controller.js', 'hello/hello.service.js', 'hello/plugin.json']);
+    expect(
+      zip
+        .getEntries()
+        .map((e) => e.entryName)
+        .sort(),
+    ).toEqual(['hello/app.module.js', 'hello/hello.controller.js', 'hello/hello.service.js', 'hello/plugin.json']);
     const controller = zip.readAsText('hello/hello.controller.js');
     expect(controller).toContain('require("./hello.service.js")');
     expect(controller).toContain('"design:paramtypes"');
@@ -43,7 +48,20 @@ describe('packPlugin', () => {
 describe('the files a pack ships', () => {
   it('leaves out frontend sources, tests, their Jest config, declarations and tsconfig', () => {
     const shipped = ['app.module.ts', 'frontend', 'frontend/manifest.json', 'migrations/1-init.ts', 'README.md', 'backend/web'];
-    const left = ['web', 'test', 'backend/tests', 'items.test.ts', 'items.spec.ts', 'backend/items.e2e-spec.ts', 'jest.config.js', 'jest.config.ts', 'jest-e2e.json', 'types.d.ts', 'tsconfig.json', 'tsconfig.build.json'];
+    const left = [
+      'web',
+      'test',
+      'backend/tests',
+      'items.test.ts',
+      'items.spec.ts',
+      'backend/items.e2e-spec.ts',
+      'jest.config.js',
+      'jest.config.ts',
+      'jest-e2e.json',
+      'types.d.ts',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ];
     for (const path of shipped) expect([path, isAuthoringOnly(path, !path.includes('.'))]).toEqual([path, false]);
     for (const path of left) expect([path, isAuthoringOnly(path, !path.includes('.'))]).toEqual([path, true]);
   });
@@ -135,7 +153,10 @@ describe('packPlugin with npm dependencies', () => {
   it('refuses code that imports a package it does not declare, as an install would, before writing a zip', async () => {
     const dir = join(work, 'hello');
     cpSync(HELLO, dir, { recursive: true });
-    writeFileSync(join(dir, 'hello.service.ts'), "import { Injectable } from '@nestjs/common';\nimport { v4 } from 'no-such-package-anywhere';\n@Injectable()\nexport class HelloService { id = v4(); greet(name: string) { return { message: name }; } }\n");
+    writeFileSync(
+      join(dir, 'hello.service.ts'),
+      "import { Injectable } from '@nestjs/common';\nimport { v4 } from 'no-such-package-anywhere';\n@Injectable()\nexport class HelloService { id = v4(); greet(name: string) { return { message: name }; } }\n",
+    );
     await expect(packPlugin(dir, { out: join(work, 'out.zip') })).rejects.toMatchObject({
       code: 'PLG_PACKAGE_MISSING',
       message: expect.stringMatching(/'hello'.*'no-such-package-anywhere'.*hello\.service\.js/),

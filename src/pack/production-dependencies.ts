@@ -53,7 +53,12 @@ export function productionDependencies(pluginDir: string, pluginId: string, impo
   if (!existsSync(join(pluginDir, 'package.json'))) return [];
   const found = new Map<string, VendoredPackage>();
   const visit = (fromDir: string, manifest: PackageManifest, root: string | undefined): void => {
-    const optional = new Set([...Object.keys(manifest.optionalDependencies ?? {}), ...Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n)]);
+    const optional = new Set([
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+      ...Object.entries(manifest.peerDependenciesMeta ?? {})
+        .filter(([, m]) => m.optional)
+        .map(([n]) => n),
+    ]);
     const peers = new Set(Object.keys(manifest.peerDependencies ?? {}));
     const names = new Set([...Object.keys(manifest.dependencies ?? {}), ...optional, ...peers]);
     for (const name of [...names].sort()) {
@@ -64,11 +69,15 @@ export function productionDependencies(pluginDir: string, pluginId: string, impo
         // npm leaves uninstalled peers and optional packages out; a peer may also be the host's.
         if (optional.has(name) || peers.has(name)) continue;
         const importer = importerOf(root ?? name);
-        throw new PluginError('PLG_PACKAGE_MISSING', `Plugin '${pluginId}' depends on '${name}'${root ? ` (through '${root}')` : ''}${importer ? `, imported in ${importer},` : ''} but it is not installed in the plugin folder.`, {
-          pluginId,
-          hint: 'Run npm install in the plugin folder, then pack again.',
-          details: { package: name, ...(importer ? { file: importer } : {}) },
-        });
+        throw new PluginError(
+          'PLG_PACKAGE_MISSING',
+          `Plugin '${pluginId}' depends on '${name}'${root ? ` (through '${root}')` : ''}${importer ? `, imported in ${importer},` : ''} but it is not installed in the plugin folder.`,
+          {
+            pluginId,
+            hint: 'Run npm install in the plugin folder, then pack again.',
+            details: { package: name, ...(importer ? { file: importer } : {}) },
+          },
+        );
       }
       const path = relative(pluginDir, dir).split(sep).join('/');
       if (found.has(path)) continue;
@@ -76,11 +85,15 @@ export function productionDependencies(pluginDir: string, pluginId: string, impo
       const addon = nativeAddonOf(dir, own);
       if (addon) {
         const importer = importerOf(root ?? name);
-        throw new PluginError('PLG_PACKAGE_NATIVE', `Plugin '${pluginId}' depends on '${name}'${root && root !== name ? ` (through '${root}')` : ''}, a native addon (${addon})${importer ? ` imported in ${importer}` : ''}; a plugin archive cannot carry one.`, {
-          pluginId,
-          hint: 'Use a pure JavaScript package instead, or install the addon in the host.',
-          details: { package: name, ...(importer ? { file: importer } : {}) },
-        });
+        throw new PluginError(
+          'PLG_PACKAGE_NATIVE',
+          `Plugin '${pluginId}' depends on '${name}'${root && root !== name ? ` (through '${root}')` : ''}, a native addon (${addon})${importer ? ` imported in ${importer}` : ''}; a plugin archive cannot carry one.`,
+          {
+            pluginId,
+            hint: 'Use a pure JavaScript package instead, or install the addon in the host.',
+            details: { package: name, ...(importer ? { file: importer } : {}) },
+          },
+        );
       }
       found.set(path, { name, version: own.version ?? '0.0.0', path });
       visit(dir, own, root ?? name);

@@ -24,7 +24,15 @@ describe('scaffoldPlugin', () => {
   it('writes a plugin discovery accepts, with its setting, action, migration and Jest specs', () => {
     const { dir, files } = scaffoldPlugin({ id: 'my-notes', parentDir: parent, now: 1763683300000 });
     expect(files).toEqual(
-      expect.arrayContaining(['app.module.ts', 'my-notes.controller.ts', 'my-notes.tasks.ts', 'migrations/1763683300000-create-my-notes-item.ts', 'my-notes.service.spec.ts', 'test/my-notes.e2e-spec.ts', 'jest.config.js']),
+      expect.arrayContaining([
+        'app.module.ts',
+        'my-notes.controller.ts',
+        'my-notes.tasks.ts',
+        'migrations/1763683300000-create-my-notes-item.ts',
+        'my-notes.service.spec.ts',
+        'test/my-notes.e2e-spec.ts',
+        'jest.config.js',
+      ]),
     );
     expect(files.some((f) => f.endsWith('.test.ts'))).toBe(false);
     expect(files.some((f) => f.startsWith('web/') || f.startsWith('frontend/'))).toBe(false);
@@ -45,7 +53,7 @@ describe('scaffoldPlugin', () => {
     expect(unit).toContain('{ provide: getRepositoryToken(MyNotesItem), useValue: items },');
     const e2e = readFileSync(join(dir, 'test/my-notes.e2e-spec.ts'), 'utf8');
     expect(e2e).toContain("import request from 'supertest';");
-    expect(e2e).toContain('host = await startTestHost({ plugins: [join(__dirname, \'..\')] });');
+    expect(e2e).toContain("host = await startTestHost({ plugins: [join(__dirname, '..')] });");
   });
 
   it("writes a jest.config that is the host's own Jest set-up for plugins, taken from the host's installation", () => {

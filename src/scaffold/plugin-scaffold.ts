@@ -38,9 +38,7 @@ export function scaffoldPlugin(options: ScaffoldOptions): ScaffoldResult {
   const files = {
     ...backendFiles(names, `^${major}.0.0`, options.now ?? Date.now()),
     ...authoringFiles(names, hostRoot, options.frontend === true),
-    ...(options.frontend
-      ? frontendFiles(names, hostRoot, { vite: hostDependencyRange(hostRoot, 'vite', '^8.0.0'), vue: hostDependencyRange(hostRoot, 'vue', '^3.5.0') })
-      : {}),
+    ...(options.frontend ? frontendFiles(names, hostRoot, { vite: hostDependencyRange(hostRoot, 'vite', '^8.0.0'), vue: hostDependencyRange(hostRoot, 'vue', '^3.5.0') }) : {}),
   };
   for (const [path, content] of Object.entries(files)) {
     const file = join(dir, path);

@@ -4,7 +4,16 @@ import { validateSettings } from './validate-settings';
 
 const schema: SettingDescriptor[] = [
   { id: 'limit', label: 'Item limit', type: 'number', default: 5, min: 1, max: 100 },
-  { id: 'mode', label: 'Mode', type: 'select', default: 'safe', options: [{ value: 'safe', label: 'Safe' }, { value: 'fast', label: 'Fast' }] },
+  {
+    id: 'mode',
+    label: 'Mode',
+    type: 'select',
+    default: 'safe',
+    options: [
+      { value: 'safe', label: 'Safe' },
+      { value: 'fast', label: 'Fast' },
+    ],
+  },
   { id: 'enabled', label: 'Enabled', type: 'boolean' },
   { id: 'title', label: 'Title', type: 'string', min: 2, max: 10 },
   { id: 'footer', label: 'Footer', type: 'text' },

@@ -93,7 +93,13 @@ describeBrowser('the admin page in Chromium: settings, actions, import and unins
     await form.getByLabel('Plugin archive (.zip)').setInputFiles(file);
     await form.getByRole('button', { name: 'Import' }).click();
     const progress = form.getByRole('progressbar', { name: 'Upload progress' });
-    await page.waitForFunction((el) => { const value = Number(el?.getAttribute('value')); return value > 0 && value < 1; }, await progress.elementHandle());
+    await page.waitForFunction(
+      (el) => {
+        const value = Number(el?.getAttribute('value'));
+        return value > 0 && value < 1;
+      },
+      await progress.elementHandle(),
+    );
     await page.getByRole('status').filter({ hasText: "Installed plugin 'fe-import'" }).waitFor();
     await progress.waitFor({ state: 'detached' });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });

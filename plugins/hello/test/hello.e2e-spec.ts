@@ -15,7 +15,11 @@ describe('hello, enabled in a host', () => {
   });
 
   it('greets with a saved greeting at once, without a restart', async () => {
-    await request(host.url).put('/api/admin/plugins/hello/settings').set({ authorization: `Bearer ${host.adminToken}` }).send({ settings: { greeting: 'Howdy' } }).expect(200);
+    await request(host.url)
+      .put('/api/admin/plugins/hello/settings')
+      .set({ authorization: `Bearer ${host.adminToken}` })
+      .send({ settings: { greeting: 'Howdy' } })
+      .expect(200);
     const res = await request(host.url).get('/api/plugins/hello/greeting').expect(200);
     expect(res.body.message).toBe('Howdy, world!');
   });

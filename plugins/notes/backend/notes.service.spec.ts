@@ -39,11 +39,7 @@ describe('NotesService', () => {
   beforeEach(async () => {
     notes = new InMemoryNotes();
     const moduleRef = await Test.createTestingModule({
-      providers: [
-        NotesService,
-        { provide: getRepositoryToken(Note), useValue: notes },
-        { provide: PluginSettings, useValue: new PluginSettings({ readSettings: () => ({ maxNotes: 2 }) }, 'notes') },
-      ],
+      providers: [NotesService, { provide: getRepositoryToken(Note), useValue: notes }, { provide: PluginSettings, useValue: new PluginSettings({ readSettings: () => ({ maxNotes: 2 }) }, 'notes') }],
     }).compile();
     service = moduleRef.get(NotesService);
   });

@@ -75,11 +75,7 @@ export const AUTHORING_COMMANDS: Record<string, Command> = {
   new: {
     usage: 'new <id> [--frontend] [--dir <path>]',
     summary: 'write a new plugin that works at once: entity, migration, routes, task, setting, action, Jest specs',
-    options: [
-      ['--frontend', 'add a Vite frontend source (web/) and a prebuilt page (frontend/)'],
-      ['--dir <path>', 'create it in this folder instead of APPNEST_PLUGINS_DIR'],
-      JSON_OPTION,
-    ],
+    options: [['--frontend', 'add a Vite frontend source (web/) and a prebuilt page (frontend/)'], ['--dir <path>', 'create it in this folder instead of APPNEST_PLUGINS_DIR'], JSON_OPTION],
     valueFlags: ['dir'],
     arity: [1, 1],
     run: async (ctx) => {

@@ -5,7 +5,12 @@ const enc = encodeURIComponent;
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The lines `appnest jobs <id>` prints: one row per queue, the running jobs with their progress, then the recent failures. */
@@ -29,11 +34,7 @@ export const JOB_COMMANDS: Record<string, Command> = {
   jobs: {
     usage: 'jobs <id> [--retry <job-id> | --cancel <job-id>]',
     summary: "a plugin's job queues (queued, active, failed, dead-lettered), its running jobs with their progress and recent failures; retry or cancel a job",
-    options: [
-      ['--retry <job-id>', 'run a failed or cancelled job again'],
-      ['--cancel <job-id>', 'cancel a waiting or running job'],
-      JSON_OPTION,
-    ],
+    options: [['--retry <job-id>', 'run a failed or cancelled job again'], ['--cancel <job-id>', 'cancel a waiting or running job'], JSON_OPTION],
     valueFlags: ['retry', 'cancel'],
     arity: [1, 1],
     run: (ctx) =>

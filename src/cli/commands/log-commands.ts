@@ -29,7 +29,10 @@ async function printEvents(res: Response, out: (line: string) => void): Promise<
     while ((end = pending.indexOf('\n\n')) >= 0) {
       const event = pending.slice(0, end);
       pending = pending.slice(end + 2);
-      const data = event.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+      const data = event
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6));
       if (data.length) out(data.join('\n'));
     }
   }

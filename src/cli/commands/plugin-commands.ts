@@ -42,7 +42,12 @@ const enc = encodeURIComponent;
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function printPlugins(ctx: CommandContext, plugins: PluginView[]): void {
@@ -86,7 +91,9 @@ export const PLUGIN_COMMANDS: Record<string, Command> = {
     run: (ctx) =>
       withHost(ctx, async (call) => {
         const [id] = ctx.args.positionals;
-        const p = await withProgress(`Enabling '${id}' (migrations run first)`, () => call<PluginView>('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: true, acceptRisk: ctx.args.flags['accept-risk'] === true }));
+        const p = await withProgress(`Enabling '${id}' (migrations run first)`, () =>
+          call<PluginView>('POST', `/api/admin/plugins/${enc(id)}/enabled`, { enabled: true, acceptRisk: ctx.args.flags['accept-risk'] === true }),
+        );
         print(ctx, p, () => describeState(p));
       }),
   },

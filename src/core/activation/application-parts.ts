@@ -156,11 +156,14 @@ export function guardLifecycleHooks(instances: object[], pluginId: string, ctx: 
         if (starting && activation.failure) return; // failed to start already, in a shared application
         const run = Promise.resolve().then(() => enter(() => (original as Function).apply(instance, args)));
         try {
-          return await withTimeout(run, ctx.startTimeoutMs, () =>
-            new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': ${owner}.${hook}() did not finish within ${ctx.startTimeoutMs} ms.`, {
-              pluginId,
-              hint: 'Make the hook finish sooner (or move long work out of it), or raise APPNEST_START_TIMEOUT_MS.',
-            }),
+          return await withTimeout(
+            run,
+            ctx.startTimeoutMs,
+            () =>
+              new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': ${owner}.${hook}() did not finish within ${ctx.startTimeoutMs} ms.`, {
+                pluginId,
+                hint: 'Make the hook finish sooner (or move long work out of it), or raise APPNEST_START_TIMEOUT_MS.',
+              }),
           );
         } catch (err) {
           const error = err instanceof PluginError ? err : toPluginError(err, 'PLG_START_FAILED', pluginId, `threw in ${owner}.${hook}()`);

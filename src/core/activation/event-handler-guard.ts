@@ -10,13 +10,7 @@ const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
  * `instances` so that a throw is logged once with the plugin id and the event, and never reaches
  * the emitter or other handlers (each runs in the plugin's scope); once the plugin's activation is stopped, its handlers do nothing.
  */
-export function guardEventHandlers(
-  instances: object[],
-  pluginId: string,
-  logger: HostLogger,
-  activation: ActivationStatus = { stopped: false },
-  enter: EnterScope = OUTSIDE_PLUGINS,
-): void {
+export function guardEventHandlers(instances: object[], pluginId: string, logger: HostLogger, activation: ActivationStatus = { stopped: false }, enter: EnterScope = OUTSIDE_PLUGINS): void {
   for (const instance of instances as Record<string, unknown>[]) {
     for (const [key, original] of methodsOf(instance)) {
       const listeners = Reflect.getMetadata(EVENT_LISTENER_METADATA, original) as { event: unknown }[] | undefined;

@@ -34,8 +34,14 @@ export function scheduledTasks(app: INestApplication, pluginId?: string): TaskLi
   const listed = (name: string) => pluginId === undefined || name.startsWith(`${pluginId}:`);
   return [
     ...[...registry.getCronJobs().keys()].filter(listed).map((name) => ({ name, kind: 'cron' as const })),
-    ...registry.getIntervals().filter(listed).map((name) => ({ name, kind: 'interval' as const })),
-    ...registry.getTimeouts().filter(listed).map((name) => ({ name, kind: 'timeout' as const })),
+    ...registry
+      .getIntervals()
+      .filter(listed)
+      .map((name) => ({ name, kind: 'interval' as const })),
+    ...registry
+      .getTimeouts()
+      .filter(listed)
+      .map((name) => ({ name, kind: 'timeout' as const })),
   ];
 }
 

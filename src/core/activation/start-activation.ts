@@ -4,7 +4,21 @@ import type { LoadedBackend } from '../../loader/plugin-loader';
 import { pluginRoutePrefix } from '../../loader/plugin-loader';
 import { PluginActivation } from './plugin-activation';
 import { withTimeout } from './timeout';
-import { type ActivationContext, AppnestSdkModule, ActivationRootModule, hostProviders, pluginProviders, sdkModule, createApplication, featureModules, guardPlugin, scopedHandler, newServer, startJobWorkers, contributeExtensions } from './application-parts';
+import {
+  type ActivationContext,
+  AppnestSdkModule,
+  ActivationRootModule,
+  hostProviders,
+  pluginProviders,
+  sdkModule,
+  createApplication,
+  featureModules,
+  guardPlugin,
+  scopedHandler,
+  newServer,
+  startJobWorkers,
+  contributeExtensions,
+} from './application-parts';
 
 /** Starts one plugin as its own Nest application. Any failure is the plugin's, with its id. */
 export async function startActivation(ctx: ActivationContext, pluginId: string, backend: LoadedBackend, dependencies: Map<string, PluginActivation>): Promise<PluginActivation> {
@@ -40,9 +54,9 @@ export async function startActivation(ctx: ActivationContext, pluginId: string, 
  */
 async function configureApplication(ctx: ActivationContext, pluginId: string, app: INestApplication, configure: NonNullable<LoadedBackend['configure']>): Promise<void> {
   const run = Promise.resolve().then(() => configure(app));
-  await withTimeout(run, ctx.startTimeoutMs, () =>
-    new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': configure(app) did not finish within ${ctx.startTimeoutMs} ms.`, { pluginId }),
-  ).catch((err: unknown) => {
-    throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'threw in configure(app)');
-  });
+  await withTimeout(run, ctx.startTimeoutMs, () => new PluginError('PLG_START_TIMEOUT', `Plugin '${pluginId}': configure(app) did not finish within ${ctx.startTimeoutMs} ms.`, { pluginId })).catch(
+    (err: unknown) => {
+      throw toPluginError(err, 'PLG_START_FAILED', pluginId, 'threw in configure(app)');
+    },
+  );
 }

@@ -6,7 +6,21 @@ import type { LoadedBackend } from '../../loader/plugin-loader';
 import { pluginRoutePrefix } from '../../loader/plugin-loader';
 import { PluginActivation } from './plugin-activation';
 import { SharedApplication, type ActivationStatus } from './shared-application';
-import { type ActivationContext, AppnestSdkModule, ActivationRootModule, hostProviders, pluginProviders, sdkModule, createApplication, featureModules, guardPlugin, scopedHandler, newServer, startJobWorkers, contributeExtensions } from './application-parts';
+import {
+  type ActivationContext,
+  AppnestSdkModule,
+  ActivationRootModule,
+  hostProviders,
+  pluginProviders,
+  sdkModule,
+  createApplication,
+  featureModules,
+  guardPlugin,
+  scopedHandler,
+  newServer,
+  startJobWorkers,
+  contributeExtensions,
+} from './application-parts';
 
 const APP_WIDE_TOKENS = new Set(['APP_GUARD', 'APP_INTERCEPTOR', 'APP_FILTER', 'APP_PIPE']);
 
@@ -48,7 +62,10 @@ export function canShareApplication(backend: LoadedBackend): boolean {
  * failure (a constructor, dependency injection) fails the whole start; the caller then starts
  * them one by one, which names the plugin at fault.
  */
-export async function startSharedActivations(ctx: ActivationContext, members: { pluginId: string; backend: LoadedBackend }[]): Promise<{ activations: PluginActivation[]; failures: Map<string, Error> }> {
+export async function startSharedActivations(
+  ctx: ActivationContext,
+  members: { pluginId: string; backend: LoadedBackend }[],
+): Promise<{ activations: PluginActivation[]; failures: Map<string, Error> }> {
   const root: DynamicModule = {
     module: ActivationRootModule,
     imports: [
@@ -94,7 +111,10 @@ export async function startSharedActivations(ctx: ActivationContext, members: { 
     await app?.close().catch(() => undefined);
     throw err;
   }
-  const shared = new SharedApplication(app, members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: statuses[i] })));
+  const shared = new SharedApplication(
+    app,
+    members.map(({ pluginId, backend }, i) => ({ pluginId, modules: backend.modules, activation: statuses[i] })),
+  );
   const failures = new Map<string, Error>();
   const activations: PluginActivation[] = [];
   for (const [i, { pluginId, backend }] of members.entries()) {

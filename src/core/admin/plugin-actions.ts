@@ -28,7 +28,8 @@ export class PluginActions {
       throw new PluginError('PLG_DISABLED', `Plugin '${id}' is disabled; enable it to run its actions.`, { pluginId: id, hint: `Enable '${id}' first.` });
     }
     const activation = this.deps.activation(id);
-    if (!activation) throw new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${plugin.state}; its actions cannot run.`, { pluginId: id, hint: 'Fix the error shown for the plugin first.' });
+    if (!activation)
+      throw new PluginError('PLG_NOT_ACTIVE', `Plugin '${id}' is enabled but ${plugin.state}; its actions cannot run.`, { pluginId: id, hint: 'Fix the error shown for the plugin first.' });
     const declared = (plugin.discovered?.descriptor.actions ?? []).map((a) => a.id);
     let found = this.found.get(activation);
     if (!found) this.found.set(activation, (found = discoverActions(activation.app, activation.backend.modules, id)));

@@ -50,7 +50,6 @@ export class PluginUninstaller {
     return { id, purged: !!options.purge, reverted };
   }
 
-
   /** Deletes a plugin folder, refusing anything that is not directly inside a plugins folder. */
   private removeFiles(dir: string): void {
     const parent = resolve(dir, '..');

@@ -54,7 +54,8 @@ export async function quarantineAtStart(deps: RecoveryDeps, rolledBack: Set<stri
       quarantine.remove(id);
       logger.info(`Plugin '${id}': the start cut off by the last stop was of the interrupted install; its previous version starts`);
     } else if (quarantine.entries()[id]) logger.error(`PLG_QUARANTINED: ${quarantine.entries()[id].reason}`);
-    else logger.warn(`Plugin '${id}': the last stop cut off its start (${quarantine.failures()[id]?.count ?? 1} of ${quarantine.after} failed starts in a row before it is quarantined); it starts again`);
+    else
+      logger.warn(`Plugin '${id}': the last stop cut off its start (${quarantine.failures()[id]?.count ?? 1} of ${quarantine.after} failed starts in a row before it is quarantined); it starts again`);
   }
   for (const [id, entry] of Object.entries(quarantine.entries())) {
     const plugin = registry.get(id);

@@ -131,8 +131,7 @@ export class PluginReconciler {
       else if (!entry.record.enabled) {
         [state, error] = [entry.record.everEnabled ? 'disabled' : 'installed', this.deps.quarantine.errorOf(entry.id)];
         this.registry.setStartFailure(entry.id, undefined);
-      }
-      else if (this.deps.safeMode) state = 'enabled';
+      } else if (this.deps.safeMode) state = 'enabled';
       else if (failures.has(entry.id)) [state, error] = ['failed', failures.get(entry.id)];
       else if (refused.has(entry.id)) {
         error = refused.get(entry.id)!;
@@ -169,4 +168,3 @@ export class PluginReconciler {
     await this.stopActivations([...this.activations.keys()].reverse());
   }
 }
-

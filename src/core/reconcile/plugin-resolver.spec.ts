@@ -75,13 +75,7 @@ describe('resolvePlugins', () => {
   });
 
   it('refuses the members of a dependency cycle only, naming the cycle', () => {
-    const plugins = [
-      plugin('a', { dependsOn: { b: '*' } }),
-      plugin('b', { dependsOn: { c: '*' } }),
-      plugin('c', { dependsOn: { a: '*', base: '*' } }),
-      plugin('base'),
-      plugin('other'),
-    ];
+    const plugins = [plugin('a', { dependsOn: { b: '*' } }), plugin('b', { dependsOn: { c: '*' } }), plugin('c', { dependsOn: { a: '*', base: '*' } }), plugin('base'), plugin('other')];
     const { order, refused } = resolvePlugins(plugins, HOST);
     expect(order).toEqual(['base', 'other']);
     expect(Object.fromEntries([...refused].map(([id, e]) => [id, e.code]))).toEqual({ a: 'PLG_DEPENDENCY_CYCLE', b: 'PLG_DEPENDENCY_CYCLE', c: 'PLG_DEPENDENCY_CYCLE' });

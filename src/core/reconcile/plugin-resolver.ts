@@ -31,28 +31,37 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
   for (const p of enabled) {
     const range = p.descriptor.host;
     if (range && !satisfies(hostVersion, range, { includePrerelease: true })) {
-      refused.set(p.id, new PluginError('PLG_HOST_INCOMPATIBLE', `Plugin '${p.id}' needs host ${range} but this host is ${hostVersion}.`, {
-        pluginId: p.id,
-        hint: `Install a '${p.id}' build for host ${major(hostVersion)}.x or upgrade the host.`,
-      }));
+      refused.set(
+        p.id,
+        new PluginError('PLG_HOST_INCOMPATIBLE', `Plugin '${p.id}' needs host ${range} but this host is ${hostVersion}.`, {
+          pluginId: p.id,
+          hint: `Install a '${p.id}' build for host ${major(hostVersion)}.x or upgrade the host.`,
+        }),
+      );
       continue;
     }
     for (const [dep, wanted] of Object.entries(p.descriptor.dependsOn ?? {})) {
       const target = byId.get(dep);
       if (!target) {
-        refused.set(p.id, new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${p.id}' depends on '${dep}' (${wanted}), which is not installed.`, {
-          pluginId: p.id,
-          hint: `Install '${dep}' ${wanted} first.`,
-          details: { dependency: dep },
-        }));
+        refused.set(
+          p.id,
+          new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${p.id}' depends on '${dep}' (${wanted}), which is not installed.`, {
+            pluginId: p.id,
+            hint: `Install '${dep}' ${wanted} first.`,
+            details: { dependency: dep },
+          }),
+        );
         break;
       }
       if (!satisfies(target.version, wanted, { includePrerelease: true })) {
-        refused.set(p.id, new PluginError('PLG_DEPENDENCY_VERSION', `Plugin '${p.id}' needs '${dep}' ${wanted} but ${target.version} is installed.`, {
-          pluginId: p.id,
-          hint: `Install a version of '${dep}' that matches ${wanted}.`,
-          details: { dependency: dep },
-        }));
+        refused.set(
+          p.id,
+          new PluginError('PLG_DEPENDENCY_VERSION', `Plugin '${p.id}' needs '${dep}' ${wanted} but ${target.version} is installed.`, {
+            pluginId: p.id,
+            hint: `Install a version of '${dep}' that matches ${wanted}.`,
+            details: { dependency: dep },
+          }),
+        );
         break;
       }
     }
@@ -60,10 +69,13 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
 
   for (const cycle of findCycles(enabled)) {
     for (const id of cycle) {
-      refused.set(id, new PluginError('PLG_DEPENDENCY_CYCLE', `Plugin '${id}' is part of a dependency cycle: ${[...cycle, cycle[0]].join(' -> ')}.`, {
-        pluginId: id,
-        hint: 'Remove one of the dependsOn entries so the plugins no longer depend on each other in a circle.',
-      }));
+      refused.set(
+        id,
+        new PluginError('PLG_DEPENDENCY_CYCLE', `Plugin '${id}' is part of a dependency cycle: ${[...cycle, cycle[0]].join(' -> ')}.`, {
+          pluginId: id,
+          hint: 'Remove one of the dependsOn entries so the plugins no longer depend on each other in a circle.',
+        }),
+      );
     }
   }
 
@@ -74,11 +86,14 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
     if (refused.has(p.id)) continue;
     const clash = running.find((other) => conflicts(p, byId.get(other)!));
     if (clash) {
-      refused.set(p.id, new PluginError('PLG_CONFLICT', `Plugin '${p.id}' conflicts with '${clash}', which is enabled.`, {
-        pluginId: p.id,
-        hint: `Disable '${clash}' before enabling '${p.id}'.`,
-        details: { conflictsWith: clash },
-      }));
+      refused.set(
+        p.id,
+        new PluginError('PLG_CONFLICT', `Plugin '${p.id}' conflicts with '${clash}', which is enabled.`, {
+          pluginId: p.id,
+          hint: `Disable '${clash}' before enabling '${p.id}'.`,
+          details: { conflictsWith: clash },
+        }),
+      );
       continue;
     }
     running.push(p.id);
@@ -90,18 +105,21 @@ export function resolvePlugins(plugins: ResolverInput[], hostVersion: string): R
 
 /** Refuses, until nothing changes, every plugin with a dependency that is refused or disabled. */
 function spreadRefusals(enabled: ResolverInput[], byId: Map<string, ResolverInput>, refused: Map<string, PluginError>): void {
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const p of enabled) {
       if (refused.has(p.id)) continue;
       const dep = Object.keys(p.descriptor.dependsOn ?? {}).find((d) => refused.has(d) || !byId.get(d)?.enabled);
       if (dep) {
         const why = refused.has(dep) ? 'cannot start' : 'is disabled';
-        refused.set(p.id, new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${p.id}' depends on '${dep}', which ${why}.`, {
-          pluginId: p.id,
-          hint: `Enable '${dep}' (and fix its error, if any) first.`,
-          details: { dependency: dep },
-        }));
+        refused.set(
+          p.id,
+          new PluginError('PLG_DEPENDENCY_MISSING', `Plugin '${p.id}' depends on '${dep}', which ${why}.`, {
+            pluginId: p.id,
+            hint: `Enable '${dep}' (and fix its error, if any) first.`,
+            details: { dependency: dep },
+          }),
+        );
         changed = true;
       }
     }

@@ -21,7 +21,12 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
   if (batch.length === 0) return false;
   const tables = tableOwners(rc);
   const ledger = await rc.deps.migrator.appliedByPlugin();
-  await rc.deps.loader.precompile(batch.map((id) => rc.registry.get(id)!).filter(needsLoading).map((entry) => entry.discovered!));
+  await rc.deps.loader.precompile(
+    batch
+      .map((id) => rc.registry.get(id)!)
+      .filter(needsLoading)
+      .map((entry) => entry.discovered!),
+  );
   const migrated = new Map<string, number>();
   for (const id of batch) {
     try {
@@ -44,7 +49,10 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
     const began = Date.now();
     try {
       const { activations, failures: failed } = await rc.deps.quarantine.attempt(together, () =>
-        startSharedActivations(rc.deps.activationContext, together.map((pluginId) => ({ pluginId, backend: rc.registry.get(pluginId)!.backend! }))),
+        startSharedActivations(
+          rc.deps.activationContext,
+          together.map((pluginId) => ({ pluginId, backend: rc.registry.get(pluginId)!.backend! })),
+        ),
       );
       for (const activation of activations) {
         rc.deps.quarantine.startSucceeded(activation.pluginId);
@@ -66,10 +74,21 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
     const entry = rc.registry.get(id)!;
     const began = Date.now();
     try {
-      const dependencies = new Map(Object.keys(entry.discovered!.descriptor.dependsOn ?? {}).map((dep) => [dep, rc.activations.get(dep)!] as const).filter(([, c]) => !!c));
+      const dependencies = new Map(
+        Object.keys(entry.discovered!.descriptor.dependsOn ?? {})
+          .map((dep) => [dep, rc.activations.get(dep)!] as const)
+          .filter(([, c]) => !!c),
+      );
       rc.activations.set(id, await rc.deps.quarantine.attempt([id], () => startActivation(rc.deps.activationContext, id, entry.backend!, dependencies)));
     } catch (err) {
-      await rc.deps.db.dataSource.setPluginEntities(new Map(batch.slice(index).filter((rest) => !rc.activations.has(rest)).map((rest) => [rest, []])));
+      await rc.deps.db.dataSource.setPluginEntities(
+        new Map(
+          batch
+            .slice(index)
+            .filter((rest) => !rc.activations.has(rest))
+            .map((rest) => [rest, []]),
+        ),
+      );
       startFailed(rc, id, err, failures);
       return true;
     }

@@ -21,7 +21,11 @@ describe('PluginLogBuffer', () => {
     const followed: string[] = [];
     let closed = 0;
     const sink = buffer.tee((l) => passed.push(l));
-    const stop = buffer.follow('a', (l) => followed.push(l), () => closed++);
+    const stop = buffer.follow(
+      'a',
+      (l) => followed.push(l),
+      () => closed++,
+    );
     sink(line('plugin:a', 'one'));
     sink(line('plugin:b', 'other'));
     buffer.close();

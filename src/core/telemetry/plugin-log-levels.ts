@@ -13,7 +13,11 @@ export class PluginLogLevels {
   /** The plugin's log level from now on (`null`: the host's again). */
   set(id: string, level: unknown): { id: string; logLevel: LogLevel } {
     if (level !== null && !LOG_LEVELS.includes(level as LogLevel)) {
-      throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, { pluginId: id, hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`, details: { field: 'level' } });
+      throw new PluginError('PLG_BAD_REQUEST', `${JSON.stringify(level) ?? 'Nothing'} is not a log level for plugin '${id}'.`, {
+        pluginId: id,
+        hint: `Send { "level": ${LOG_LEVELS.map((l) => `"${l}"`).join(' | ')} | null }.`,
+        details: { field: 'level' },
+      });
     }
     const tag = `plugin:${id}`;
     if (level === null) this.logger.levels.delete(tag);

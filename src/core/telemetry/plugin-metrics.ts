@@ -33,17 +33,73 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
   private readonly summaries = new Map<string, PluginMetricsSummary & { requestSeconds: number }>();
   /** Requests by route and status class, and their durations: counted outside prom-client, the hot path. */
   private readonly requests = new RequestSeries(this.registry, DURATION_BUCKETS);
-  private readonly taskRuns = new Counter({ name: 'appnest_plugin_task_runs_total', help: 'Scheduled-task runs of a plugin on this instance', labelNames: ['plugin', 'task'], registers: [this.registry] });
-  private readonly taskFailures = new Counter({ name: 'appnest_plugin_task_failures_total', help: 'Scheduled-task runs of a plugin that threw', labelNames: ['plugin', 'task'], registers: [this.registry] });
-  private readonly taskSeconds = new Histogram({ name: 'appnest_plugin_task_duration_seconds', help: 'Time a scheduled-task run took', labelNames: ['plugin', 'task'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly jobs = new Counter({ name: 'appnest_plugin_jobs_total', help: 'Job attempts a plugin handler finished on this instance, by outcome: completed, retried (failed, pg-boss retries it), failed (no retry left)', labelNames: ['plugin', 'queue', 'outcome'], registers: [this.registry] });
-  private readonly jobSeconds = new Histogram({ name: 'appnest_plugin_job_duration_seconds', help: 'Time a job attempt of a plugin handler took', labelNames: ['plugin', 'queue'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly operations = new Counter({ name: 'appnest_plugin_operations_total', help: 'Enable, disable and upgrade operations on a plugin, by outcome', labelNames: ['plugin', 'operation', 'outcome'], registers: [this.registry] });
-  private readonly operationSeconds = new Histogram({ name: 'appnest_plugin_operation_duration_seconds', help: 'Time an enable, disable or upgrade operation took', labelNames: ['plugin', 'operation'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly loopBlocks = new Counter({ name: 'appnest_plugin_event_loop_blocks_total', help: 'Times a plugin blocked the event loop for at least APPNEST_BLOCKED_LOOP_MS', labelNames: ['plugin'], registers: [this.registry] });
-  private readonly loopBlockedSeconds = new Counter({ name: 'appnest_plugin_event_loop_blocked_seconds_total', help: 'Time the event loop was blocked by a plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS', labelNames: ['plugin'], registers: [this.registry] });
-  private readonly hostLoopBlocks = new Counter({ name: 'appnest_host_event_loop_blocks_total', help: 'Times the event loop was blocked for at least APPNEST_BLOCKED_LOOP_MS outside any plugin', registers: [this.registry] });
-  private readonly hostLoopBlockedSeconds = new Counter({ name: 'appnest_host_event_loop_blocked_seconds_total', help: 'Time the event loop was blocked outside any plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS', registers: [this.registry] });
+  private readonly taskRuns = new Counter({
+    name: 'appnest_plugin_task_runs_total',
+    help: 'Scheduled-task runs of a plugin on this instance',
+    labelNames: ['plugin', 'task'],
+    registers: [this.registry],
+  });
+  private readonly taskFailures = new Counter({
+    name: 'appnest_plugin_task_failures_total',
+    help: 'Scheduled-task runs of a plugin that threw',
+    labelNames: ['plugin', 'task'],
+    registers: [this.registry],
+  });
+  private readonly taskSeconds = new Histogram({
+    name: 'appnest_plugin_task_duration_seconds',
+    help: 'Time a scheduled-task run took',
+    labelNames: ['plugin', 'task'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly jobs = new Counter({
+    name: 'appnest_plugin_jobs_total',
+    help: 'Job attempts a plugin handler finished on this instance, by outcome: completed, retried (failed, pg-boss retries it), failed (no retry left)',
+    labelNames: ['plugin', 'queue', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly jobSeconds = new Histogram({
+    name: 'appnest_plugin_job_duration_seconds',
+    help: 'Time a job attempt of a plugin handler took',
+    labelNames: ['plugin', 'queue'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly operations = new Counter({
+    name: 'appnest_plugin_operations_total',
+    help: 'Enable, disable and upgrade operations on a plugin, by outcome',
+    labelNames: ['plugin', 'operation', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly operationSeconds = new Histogram({
+    name: 'appnest_plugin_operation_duration_seconds',
+    help: 'Time an enable, disable or upgrade operation took',
+    labelNames: ['plugin', 'operation'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly loopBlocks = new Counter({
+    name: 'appnest_plugin_event_loop_blocks_total',
+    help: 'Times a plugin blocked the event loop for at least APPNEST_BLOCKED_LOOP_MS',
+    labelNames: ['plugin'],
+    registers: [this.registry],
+  });
+  private readonly loopBlockedSeconds = new Counter({
+    name: 'appnest_plugin_event_loop_blocked_seconds_total',
+    help: 'Time the event loop was blocked by a plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS',
+    labelNames: ['plugin'],
+    registers: [this.registry],
+  });
+  private readonly hostLoopBlocks = new Counter({
+    name: 'appnest_host_event_loop_blocks_total',
+    help: 'Times the event loop was blocked for at least APPNEST_BLOCKED_LOOP_MS outside any plugin',
+    registers: [this.registry],
+  });
+  private readonly hostLoopBlockedSeconds = new Counter({
+    name: 'appnest_host_event_loop_blocked_seconds_total',
+    help: 'Time the event loop was blocked outside any plugin, in blocks of at least APPNEST_BLOCKED_LOOP_MS',
+    registers: [this.registry],
+  });
   private readonly perPlugin: (Counter<string> | Histogram<string>)[] = [
     this.taskRuns,
     this.taskFailures,
@@ -163,7 +219,19 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
   private summaryOf(pluginId: string) {
     let summary = this.summaries.get(pluginId);
     if (!summary) {
-      summary = { requests: 0, serverErrors: 0, meanRequestMs: null, taskRuns: 0, taskFailures: 0, jobsCompleted: 0, jobsFailed: 0, jobsRetried: 0, loopBlocks: 0, lastLoopBlock: null, requestSeconds: 0 };
+      summary = {
+        requests: 0,
+        serverErrors: 0,
+        meanRequestMs: null,
+        taskRuns: 0,
+        taskFailures: 0,
+        jobsCompleted: 0,
+        jobsFailed: 0,
+        jobsRetried: 0,
+        loopBlocks: 0,
+        lastLoopBlock: null,
+        requestSeconds: 0,
+      };
       this.summaries.set(pluginId, summary);
     }
     return summary;

@@ -81,7 +81,7 @@ export class RequestSeries {
     if (!byMethod) own.series.set(route, (byMethod = new Map()));
     let s = byMethod.get(method);
     if (!s) {
-      s = { labels: { plugin, method, route }, byClass: [0, 0, 0, 0, 0, 0], buckets: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+      s = { labels: { plugin, method, route }, byClass: [0, 0, 0, 0, 0, 0], buckets: Array.from({ length: this.buckets.length + 1 }, () => 0), sum: 0, count: 0 };
       byMethod.set(method, s);
       this.series.add(s);
     }

@@ -17,7 +17,6 @@ interface PluginErrors {
   degradedAt?: number;
 }
 
-
 /**
  * Stray errors of plugin code (a rejection nobody awaited, a throw from a timer or an emitter
  * callback) that would otherwise end the process: each is attributed to a plugin, from the async

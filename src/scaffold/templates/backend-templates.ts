@@ -9,12 +9,8 @@ function descriptor({ id, title }: PluginNames, hostRange: string): string {
     version: '0.1.0',
     description: `${title} items: an entity with its migration, REST routes, a scheduled task, a setting and an action.`,
     host: hostRange,
-    settings: [
-      { id: 'retentionDays', label: 'Keep items for (days)', type: 'number', default: 30, min: 1, max: 3650, helpText: 'The hourly clean-up deletes older items.' },
-    ],
-    actions: [
-      { id: 'clear', label: 'Delete all items', description: 'Removes every item.', confirm: { title: 'Delete all items?', message: 'Every item is deleted. This cannot be undone.' } },
-    ],
+    settings: [{ id: 'retentionDays', label: 'Keep items for (days)', type: 'number', default: 30, min: 1, max: 3650, helpText: 'The hourly clean-up deletes older items.' }],
+    actions: [{ id: 'clear', label: 'Delete all items', description: 'Removes every item.', confirm: { title: 'Delete all items?', message: 'Every item is deleted. This cannot be undone.' } }],
   };
   return `${JSON.stringify(json, null, 2)}\n`;
 }

@@ -4,12 +4,7 @@ import { session } from '../session';
 import type { PluginView as AdminPlugin } from '../../../src/contracts/plugin-view';
 
 // The plugin's shape is the host's own (src/contracts/plugin-view.ts), not a copy of it.
-export type {
-  ActionDescriptor as PluginAction,
-  PluginMetricsSummary,
-  PluginView as AdminPlugin,
-  SettingDescriptor as SettingField,
-} from '../../../src/contracts/plugin-view';
+export type { ActionDescriptor as PluginAction, PluginMetricsSummary, PluginView as AdminPlugin, SettingDescriptor as SettingField } from '../../../src/contracts/plugin-view';
 
 /** A plugin's entry in GET /api/health: what its health check (or its state) says. */
 export interface PluginHealth {
