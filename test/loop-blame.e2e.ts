@@ -103,3 +103,41 @@ describeDb('event-loop blame in a host process', () => {
     expect([...host.output().matchAll(PLUGIN_WARNING)]).toHaveLength(1);
   });
 });
+
+describeDb('event-loop blame of a loop that never returns', () => {
+  let sandbox: TestSandbox;
+  let host: { child: ChildProcess; url: string; output: () => string } | undefined;
+  afterAll(async () => {
+    if (host) await stopProcess(host.child, 'SIGKILL');
+    await sandbox?.dispose();
+  });
+
+  it('names the plugin while the loop still runs, within 10 s, though the host cannot answer anything', async () => {
+    sandbox = await TestSandbox.create(['blocks-loop']);
+    host = await startHostProcess({ ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info', APPNEST_BLOCKED_LOOP_MS: '1000' });
+    const enabled = await fetch(`${host.url}/api/admin/plugins/blocks-loop/enabled`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, acceptRisk: true }),
+    });
+    expect(enabled.status).toBe(200);
+    // Let the watchdog learn the plugin's folder (it is told at start and every 5 s).
+    await sleep(5500);
+    const began = Date.now();
+    fetch(`${host.url}/api/plugins/blocks-loop/spin-forever`).catch(() => undefined);
+    const still = /WARN +\[plugin:blocks-loop\] Plugin 'blocks-loop' has blocked the event loop for (\d+) ms and still does in (\w+) \((.*?)\): /;
+    let match: RegExpMatchArray | null = null;
+    while (!match && Date.now() - began < 10_000) {
+      await sleep(100);
+      match = host.output().match(still);
+    }
+    if (!match) console.log(host.output().slice(-2500));
+    expect(match).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThanOrEqual(5000);
+    // The route handler, or the function it calls when the optimiser did not inline it.
+    expect(['spinForever', 'spinFor']).toContain(match![2]);
+    expect(match![3]).toBe(join(sandbox.pluginsDir, 'blocks-loop', 'app.module.ts'));
+    // The host really is stuck: its health check does not answer.
+    await expect(fetch(`${host.url}/api/health/live`, { signal: AbortSignal.timeout(500) })).rejects.toThrow();
+  }, 60_000);
+});

@@ -24,6 +24,8 @@ export interface BlockObserver {
  */
 export class LoopBlame {
   private readonly watchdog: LoopWatchdog;
+  private foldersTimer?: NodeJS.Timeout;
+  private sharedFolders?: string;
 
   constructor(
     thresholdMs: number,
@@ -41,10 +43,23 @@ export class LoopBlame {
 
   start(): void {
     this.watchdog.start();
+    this.shareFolders();
+    // The worker names a block that goes on by these; plugins come and go, so it is told again.
+    this.foldersTimer = setInterval(() => this.shareFolders(), 5000);
+    this.foldersTimer.unref();
   }
 
   stop(): Promise<void> {
+    clearInterval(this.foldersTimer);
     return this.watchdog.stop();
+  }
+
+  private shareFolders(): void {
+    const folders = this.folders();
+    const key = JSON.stringify(folders);
+    if (key === this.sharedFolders) return;
+    this.sharedFolders = key;
+    this.watchdog.setPluginFolders(folders);
   }
 
   /** Who is to blame for a block, from its sampled stacks. */

@@ -33,7 +33,9 @@ export function heartbeatMs(thresholdMs: number): number {
  * connects the inspector to the main thread and starts the CPU profiler (the inspector handles its
  * messages by interrupt, so this works while the main thread runs JavaScript), stops it after a
  * short window, and when the heartbeat comes back reports a block of at least the threshold with
- * the sampled stacks. The inspector is connected only during a block.
+ * the sampled stacks. The inspector is connected only during a block. A block that goes on past
+ * `stillBlockedMs` (a loop that never returns) is named by the worker itself while it lasts,
+ * written straight to standard output: the main thread, which logs everything else, is stuck.
  */
 export class LoopWatchdog {
   private worker?: Worker;
@@ -53,11 +55,17 @@ export class LoopWatchdog {
     store();
     this.timer = setInterval(store, beatMs);
     this.timer.unref();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { beat, thresholdMs: this.thresholdMs, beatMs }, name: 'appnest event-loop watchdog' });
+    const workerData = { beat, thresholdMs: this.thresholdMs, beatMs, stillBlockedMs: stillBlockedMs(this.thresholdMs) };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, name: 'appnest event-loop watchdog' });
     worker.on('message', (block: LoopBlock) => this.onBlock(block));
     worker.on('error', (err) => this.onFailure(err.message));
     worker.unref();
     this.worker = worker;
+  }
+
+  /** The plugin folders (`[id, folder with a trailing separator]`) the worker names a block that goes on by. */
+  setPluginFolders(folders: [string, string][]): void {
+    this.worker?.postMessage({ folders });
   }
 
   async stop(): Promise<void> {
@@ -68,12 +76,23 @@ export class LoopWatchdog {
   }
 }
 
+/** How long a block lasts before the worker names it while it goes on: 5 s, or three thresholds when that is longer. */
+export function stillBlockedMs(thresholdMs: number): number {
+  return Math.max(5000, thresholdMs * 3);
+}
+
 /** The worker's code, plain JavaScript (it runs as given, in the build and under the test runner alike). */
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { Session } = require('node:inspector');
-const { beat, thresholdMs, beatMs } = workerData;
+const { writeSync } = require('node:fs');
+const { beat, thresholdMs, beatMs, stillBlockedMs } = workerData;
+let folders = [];
+let told = false;
+parentPort.on('message', (message) => {
+  if (message && Array.isArray(message.folders)) folders = message.folders;
+});
 const SAMPLE_WINDOW_MS = 250;
 const SKIPPED = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 let last = Number(Atomics.load(beat, 0));
@@ -111,6 +130,46 @@ function stopSampling(state) {
   return state.stopping;
 }
 
+/** A frame's file path (the profiler gives file: URLs for ES modules). */
+function fileOf(url) {
+  return url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
+}
+
+/** The plugin whose folder holds the innermost plugin frame of the most samples, and that frame. */
+function ownerOf(stacks) {
+  const votes = new Map();
+  for (const stack of stacks) {
+    let owner;
+    let frame = stack.frames[0];
+    for (const candidate of stack.frames) {
+      const file = fileOf(candidate.url);
+      const found = file && folders.find(([, dir]) => file.startsWith(dir));
+      if (found) {
+        [owner, frame] = [found[0], candidate];
+        break;
+      }
+    }
+    const vote = votes.get(owner) || { samples: 0, frame };
+    vote.samples += stack.samples;
+    votes.set(owner, vote);
+  }
+  let best;
+  for (const entry of votes) if (!best || entry[1].samples > best[1].samples) best = entry;
+  return best ? { pluginId: best[0], frame: best[1].frame } : {};
+}
+
+/** Names a block that goes on, in the host's log format, straight to standard output. */
+function tellStillBlocked(state, blockedMs) {
+  const { pluginId, frame } = ownerOf(stacksOf(state.profile));
+  const where = frame ? ' in ' + (frame.functionName || '(anonymous)') + ' (' + fileOf(frame.url) + ')' : '';
+  const text = pluginId
+    ? '[plugin:' + pluginId + "] Plugin '" + pluginId + "' has blocked the event loop for " + blockedMs + ' ms and still does' + where + ': nothing else runs until it returns.'
+    : '[appnest] The event loop has been blocked for ' + blockedMs + ' ms outside any plugin and still is' + where + '.';
+  try {
+    writeSync(1, new Date().toISOString() + ' WARN  ' + text + String.fromCharCode(10));
+  } catch {}
+}
+
 /** Distinct stacks of the samples, innermost frame first, most sampled first. */
 function stacksOf(profile) {
   if (!profile) return [];
@@ -140,6 +199,7 @@ async function check() {
   if (current !== last) {
     const durationMs = current - last - beatMs;
     last = current;
+    told = false;
     const state = sampling;
     if (!state) return;
     sampling = null;
@@ -151,6 +211,11 @@ async function check() {
   }
   if (!sampling && now - last > thresholdMs / 2) await startSampling();
   else if (sampling && !sampling.stopping && now - sampling.started > SAMPLE_WINDOW_MS) await stopSampling(sampling);
+  else if (sampling && sampling.stopping && !told && now - last >= stillBlockedMs) {
+    told = true;
+    await sampling.stopping;
+    tellStillBlocked(sampling, now - last);
+  }
 }
 
 setInterval(() => {
