@@ -1,3 +1,4 @@
+import { until } from './support/wait';
 import { loadLoop } from './support/load-loop';
 import { describeDb, TEST_DB } from './support/test-database';
 import { TestCluster, type ClusterInstance } from './support/test-cluster';
@@ -17,13 +18,6 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   afterAll(() => cluster?.close());
 
   const served = async (url: string) => ((await (await fetch(`${url}/api/plugins/vers/version`)).json()) as { version?: string }).version;
-  async function until(check: () => Promise<boolean>, what: string) {
-    const deadline = Date.now() + 20_000;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('rolls an upgrade whose health check answers 500 back on the instance that ran it, and the other follows, with no failed request on either', async () => {
     for (let n = 0; n < 2; n++) instances.push(...(await cluster.start(1, { env: { APPNEST_UPGRADE_PROBE_MS: '2000' } })));
@@ -36,11 +30,11 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
       body: JSON.stringify({ enabled: true, acceptRisk: true }),
     });
     expect(enabled.status).toBe(200);
-    await until(async () => (await served(b.url)) === '1.0.0', 'the second instance to serve 1.0.0');
+    await until(async () => (await served(b.url)) === '1.0.0', 20_000, 'the second instance to serve 1.0.0', 50);
 
     const loads = instances.map((i) => loadLoop(`${i.url}/api/plugins/vers/version`));
     const upgrade = await uploadZip(a.url, ADMIN_TOKEN, versionedZip('1.0.1', [], { health: 'failed' }), 'vers.zip', true);
-    await until(async () => (await served(b.url)) === '1.0.0' && versionOnDisk(b.pluginsDir) === '1.0.0', 'the second instance to follow the rollback');
+    await until(async () => (await served(b.url)) === '1.0.0' && versionOnDisk(b.pluginsDir) === '1.0.0', 20_000, 'the second instance to follow the rollback', 50);
     const [onA, onB] = await Promise.all(loads.map((l) => l.stop()));
 
     expect(upgrade).toMatchObject({ status: 409, body: { code: 'PLG_UPGRADE_ROLLED_BACK', rollback: { from: '1.0.1', to: '1.0.0' } } });
@@ -54,17 +48,17 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     // The rollback is stored: the other instance shows it too.
     const view = async (url: string) =>
       (await (await fetch(`${url}/api/admin/plugins/vers`, { headers: auth })).json()) as { version: string; previousVersion: string | null; rollback: { from: string; to: string } | null };
-    await until(async () => (await view(b.url)).rollback?.from === '1.0.1', 'the second instance to show the rollback');
+    await until(async () => (await view(b.url)).rollback?.from === '1.0.1', 20_000, 'the second instance to show the rollback', 50);
 
     // A healthy upgrade on A is kept on both, and the second instance rolls it back by hand: A follows.
     const v2 = versionedZip('1.0.2', [], { health: 'ok' });
     expect((await uploadZip(a.url, ADMIN_TOKEN, v2, 'vers.zip', true)).status).toBe(201);
-    await until(async () => (await served(b.url)) === '1.0.2' && (await view(b.url)).previousVersion === '1.0.0', 'the second instance to serve 1.0.2 and keep 1.0.0');
+    await until(async () => (await served(b.url)) === '1.0.2' && (await view(b.url)).previousVersion === '1.0.0', 20_000, 'the second instance to serve 1.0.2 and keep 1.0.0', 50);
     expect((await view(b.url)).rollback).toBeNull();
     const byHand = instances.map((i) => loadLoop(`${i.url}/api/plugins/vers/version`));
     const rolled = await fetch(`${b.url}/api/admin/plugins/vers/rollback`, { method: 'POST', headers: auth });
     expect(rolled.status).toBe(200);
-    await until(async () => (await served(a.url)) === '1.0.0' && (await view(a.url)).previousVersion === null, 'the first instance to follow the rollback made on the second');
+    await until(async () => (await served(a.url)) === '1.0.0' && (await view(a.url)).previousVersion === null, 20_000, 'the first instance to follow the rollback made on the second', 50);
     const around = await Promise.all(byHand.map((l) => l.stop()));
     expect(around.map((l) => l.failures)).toEqual([[], []]);
     expect(await view(a.url)).toMatchObject({ version: '1.0.0', previousVersion: null, rollback: { from: '1.0.2', to: '1.0.0' } });

@@ -1,3 +1,4 @@
+import { sleep, until } from './support/wait';
 import { describeDb, TEST_DB } from './support/test-database';
 import { stopProcess } from './support/processes';
 import { ADMIN_TOKEN } from './support/test-host';
@@ -5,7 +6,6 @@ import { adminCall, TestCluster, type ClusterInstance as Instance } from './supp
 
 const ID = 'jobs-cluster';
 const JOBS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function post(instance: Instance, path: string, body: unknown, token: string | null = ADMIN_TOKEN) {
   return adminCall(instance.url, 'POST', path, body, token);
@@ -15,16 +15,6 @@ function post(instance: Instance, path: string, body: unknown, token: string | n
   let cluster: TestCluster;
   let sql: TestCluster['sql'];
   const instances: Instance[] = [];
-
-  async function until<T>(probe: () => Promise<T>, ms: number): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`still waiting after ${ms} ms`);
-      await sleep(200);
-    }
-  }
 
   const count = async (query: string, params: unknown[] = []) => (await sql.query(query, params)).rows[0].n as number;
 

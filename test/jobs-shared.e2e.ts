@@ -1,19 +1,9 @@
+import { sleep, until } from './support/wait';
 import { describeDb } from './support/test-database';
 import { TestSandbox } from './support/test-host';
 
 const OWNER = 'shared-queue-owner';
 const SENDER = 'shared-queue-sender';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`still waiting after ${ms} ms`);
-    await sleep(100);
-  }
-}
 
 describeDb('a job queue shared between plugins', () => {
   let sandbox: TestSandbox;

@@ -1,3 +1,4 @@
+import { sleep, until } from './support/wait';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from './support/processes';
@@ -5,7 +6,6 @@ import { describeDb } from './support/test-database';
 import { TestSandbox } from './support/test-host';
 
 const ID = 'jobs-worker';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Run {
   job_id: string;
@@ -18,17 +18,6 @@ interface Run {
 
 async function runs(sandbox: TestSandbox, queue: string): Promise<Run[]> {
   return sandbox.host!.db.dataSource.query('SELECT * FROM jobs_worker_runs WHERE queue = $1 ORDER BY id', [queue]);
-}
-
-/** Polls `probe` until it returns something truthy, or fails after `ms`. */
-async function until<T>(probe: () => Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`still waiting after ${ms} ms`);
-    await sleep(100);
-  }
 }
 
 const send = (sandbox: TestSandbox, queue: string, body: object = {}) => sandbox.request('POST', `/api/plugins/${ID}/send/${queue}`, body, null);

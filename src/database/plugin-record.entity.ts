@@ -1,18 +1,9 @@
+import type { RollbackView } from '../contracts/plugin-view';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export interface StoredError {
   code: string;
   message: string;
-}
-
-/** A rollback as stored (the admin view's RollbackView). */
-export interface StoredRollback {
-  code: string | null;
-  automatic: boolean;
-  from: string;
-  to: string;
-  reason: string;
-  at: string;
 }
 
 /** What the host remembers about a plugin between starts. */
@@ -41,7 +32,7 @@ export class PluginRecord {
 
   /** The last rollback of the plugin (automatic or by hand), on any instance; null after an upgrade. */
   @Column({ name: 'last_rollback', type: 'jsonb', nullable: true })
-  lastRollback!: StoredRollback | null;
+  lastRollback!: RollbackView | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
