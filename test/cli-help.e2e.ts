@@ -7,6 +7,7 @@ const SPEC_COMMANDS = [
   'dev',
   'new',
   'pack',
+  'rollback',
   'install',
   'uninstall',
   'list',
