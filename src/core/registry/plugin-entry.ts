@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveredPlugin } from '../../discovery/plugin-scanner';
 import type { PluginRecord } from '../../database/plugin-record.entity';
@@ -39,6 +39,9 @@ export interface EntryFields {
 
 export type PluginEntry = Readonly<Omit<EntryFields, 'record'>> & { readonly record: Readonly<PluginRecord> };
 
+/** Files up to this size are hashed from one read; bigger ones in chunks of it. */
+const STREAM_ABOVE_BYTES = 1024 * 1024;
+
 /**
  * The identity of a plugin folder: every path with its content; node_modules excluded. Content, not
  * size and modification time: two versions differing in one character, written in the same
@@ -65,7 +68,9 @@ export async function fingerprintFolder(dir: string): Promise<string> {
           continue;
         }
         hash.update(`${rel}${name}\0${info.size}\0`);
-        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+        // A small file in one read (a stream costs more than the file); a big one in chunks.
+        if (info.size <= STREAM_ABOVE_BYTES) hash.update(await readFile(path));
+        else for await (const chunk of createReadStream(path, { highWaterMark: STREAM_ABOVE_BYTES })) hash.update(chunk as Buffer);
         hash.update('\n');
       } catch {
         // A file that vanished mid-scan changes the fingerprint by its absence.

@@ -76,6 +76,7 @@ export class PluginRegistry {
     const seen = new Set<string>();
     const { plugins, held } = this.holdRunning(scan.plugins);
     const records = await this.store.ensureAll(plugins.map((d) => ({ id: d.id, version: d.version })));
+    const fingerprints = await fingerprintsOf(plugins.filter((d) => !held.has(d.id)));
     for (const discovered of plugins) {
       seen.add(discovered.id);
       const record = records.get(discovered.id)!;
@@ -90,7 +91,7 @@ export class PluginRegistry {
         changed.push(discovered.id);
         continue;
       }
-      const fingerprint = await fingerprintFolder(discovered.dir);
+      const fingerprint = fingerprints.get(discovered.id)!;
       if (!existing) added.push(discovered.id);
       else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);
       // A plugin.json fixed again clears the error it left; a reload clears any other.
@@ -236,4 +237,18 @@ export class PluginRegistry {
     this.require(id);
     return this.entries.get(id)!;
   }
+}
+
+/** The fingerprints of several plugin folders, a few read at a time (their reads overlap). */
+async function fingerprintsOf(plugins: DiscoveredPlugin[], parallel = 8): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plugins.length) {
+      const plugin = plugins[next++];
+      result.set(plugin.id, await fingerprintFolder(plugin.dir));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, plugins.length) }, worker));
+  return result;
 }
