@@ -53,6 +53,8 @@ export interface MigrationStatus {
 /** What a plugin's card and the admin API show of its metrics (since the host started). */
 export interface PluginMetricsSummary {
   requests: number;
+  /** Requests in the last 60 seconds: the plugin's request rate now. */
+  requestsLastMinute: number;
   serverErrors: number;
   meanRequestMs: number | null;
   taskRuns: number;

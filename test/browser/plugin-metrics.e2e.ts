@@ -33,6 +33,7 @@ describeBrowser('the admin page in Chromium: a plugin’s metrics, health and lo
     const figure = (name: string) => pluginCard(page, 'Metered').locator(`[data-metric="${name}"]`).textContent();
     await metrics.first().waitFor();
     expect(await figure('requests')).toBe('3');
+    expect(await figure('requests-last-minute')).toBe('3 req/min');
     expect(await figure('server-errors')).toBe('1');
     expect(await figure('mean-request-ms')).toMatch(/^\d+(\.\d)? ms$/);
     expect(Number(await figure('task-failures'))).toBeGreaterThanOrEqual(1);

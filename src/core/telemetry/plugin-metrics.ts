@@ -30,7 +30,7 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  */
 export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
   readonly registry = new Registry();
-  private readonly summaries = new Map<string, PluginMetricsSummary & { requestSeconds: number }>();
+  private readonly summaries = new Map<string, Omit<PluginMetricsSummary, 'requestsLastMinute'> & { requestSeconds: number; recent: RecentCounts }>();
   /** Requests by route and status class, and their durations: counted outside prom-client, the hot path. */
   private readonly requests = new RequestSeries(this.registry, DURATION_BUCKETS);
   private readonly taskRuns = new Counter({
@@ -147,6 +147,7 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
       const summary = this.summaryOf(pluginId);
       summary.requests++;
       summary.requestSeconds += seconds;
+      summary.recent.add(Math.floor(began / 1000));
       if (res.statusCode >= 500) summary.serverErrors++;
     });
   }
@@ -188,8 +189,12 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
   }
 
   summary(pluginId: string): PluginMetricsSummary {
-    const { requestSeconds, ...summary } = this.summaryOf(pluginId);
-    return { ...summary, meanRequestMs: summary.requests ? Math.round((requestSeconds / summary.requests) * 10000) / 10 : null };
+    const { requestSeconds, recent, ...summary } = this.summaryOf(pluginId);
+    return {
+      ...summary,
+      requestsLastMinute: recent.sinceSecond(Math.floor(performance.now() / 1000) - RECENT_SECONDS + 1),
+      meanRequestMs: summary.requests ? Math.round((requestSeconds / summary.requests) * 10000) / 10 : null,
+    };
   }
 
   /** The exposition text, without the series of plugins no longer installed. */
@@ -231,9 +236,34 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
         loopBlocks: 0,
         lastLoopBlock: null,
         requestSeconds: 0,
+        recent: new RecentCounts(),
       };
       this.summaries.set(pluginId, summary);
     }
     return summary;
+  }
+}
+
+const RECENT_SECONDS = 60;
+
+/** Counts per second over the last minute, in a ring of one-second slots (the request rate on the card). */
+export class RecentCounts {
+  private readonly counts = new Uint32Array(RECENT_SECONDS);
+  private readonly seconds = new Float64Array(RECENT_SECONDS).fill(-1);
+
+  add(second: number): void {
+    const slot = second % RECENT_SECONDS;
+    if (this.seconds[slot] !== second) {
+      this.seconds[slot] = second;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]++;
+  }
+
+  /** The count of `from` and the seconds after it (within the ring). */
+  sinceSecond(from: number): number {
+    let total = 0;
+    for (let slot = 0; slot < RECENT_SECONDS; slot++) if (this.seconds[slot] >= from) total += this.counts[slot];
+    return total;
   }
 }
