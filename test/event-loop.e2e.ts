@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,16 @@ const ARCHIVE_MB = Number(process.env.APPNEST_TEST_BIG_ARCHIVE_MB ?? 64);
 describeDb('the event loop during a big import', () => {
   let sandbox: TestSandbox;
   afterEach(() => sandbox?.dispose());
+
+  /** One GET timed by curl: its status and the milliseconds from connecting to the last byte. */
+  const timedGet = (url: string) =>
+    new Promise<{ code: number; ms: number }>((resolve, reject) =>
+      execFile('curl', ['-s', '-o', '/dev/null', '--max-time', '5', '-w', '%{http_code} %{time_total}', url], (err, out) => {
+        if (err) return reject(err);
+        const [code, seconds] = out.trim().split(' ');
+        resolve({ code: Number(code), ms: Number(seconds) * 1000 });
+      }),
+    );
 
   it(`answers health in under 200 ms throughout a ${ARCHIVE_MB} MB upload, with resident memory under 300 MB above idle`, async () => {
     sandbox = await TestSandbox.create();
@@ -38,11 +48,10 @@ describeDb('the event loop during a big import', () => {
       const latencies: number[] = [];
       let peak = idle;
       while (!done) {
-        const began = performance.now();
-        const res = await fetch(`${host.url}/api/health`, { signal: AbortSignal.timeout(5000) });
-        expect(res.status).toBe(200);
-        await res.text();
-        latencies.push(performance.now() - began);
+        // curl times each answer, so a pause of this (test runner) process is not counted as the host's.
+        const { code, ms } = await timedGet(`${host.url}/api/health`);
+        expect(code).toBe(200);
+        latencies.push(ms);
         peak = Math.max(peak, rss());
         await new Promise((r) => setTimeout(r, 20));
       }

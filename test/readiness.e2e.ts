@@ -52,9 +52,13 @@ describeDb('readiness of a host process over HTTP', () => {
     const answers = await probeUntil(host.url, (answer) => 'refused' in answer, 15_000);
     await exited;
     await enabling;
-    const stopping = answers.filter((answer) => 'status' in answer && answer.status === 503);
+    const refusals = answers.filter((answer) => 'status' in answer && answer.status === 503);
+    // On the embedded database the migration holds its one connection: a probe asked just before the
+    // stop may also find the database busy. Every other 503 says the host is stopping.
+    const busy = (answer: (typeof answers)[number]) => TEST_DB === 'embedded' && 'body' in answer && /^The database does not answer/.test(answer.body.reason ?? '');
+    const stopping = refusals.filter((answer) => !busy(answer));
     expect(stopping.length).toBeGreaterThan(3);
-    expect(stopping[0]).toEqual({ status: 503, body: { status: 'failed', reason: 'The host is stopping.' } });
+    for (const answer of stopping) expect(answer).toEqual({ status: 503, body: { status: 'failed', reason: 'The host is stopping.' } });
     // Once 503, never 200 again: the first answers may still be 200 (the signal is not handled yet).
     const first503 = answers.findIndex((answer) => 'status' in answer && answer.status === 503);
     expect(answers.slice(first503).every((answer) => 'refused' in answer || answer.status === 503)).toBe(true);

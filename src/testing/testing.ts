@@ -83,6 +83,9 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       adminToken,
       drainTimeoutMs: 1000,
       logLevel: options.logLevel ?? 'info',
+      // The test runner compiles and loads modules on the event loop for seconds at a time: a block
+      // there is not the plugin's, so the event-loop watchdog is off in plugin tests.
+      blockedLoopMs: 0,
     };
     mkdirSync(config.frontendPluginsDir, { recursive: true });
     host = await startHost(config, { logSink: (line) => logs.push(line) });
