@@ -97,7 +97,6 @@ export class AppnestHost {
   readonly jobInspector: JobInspector;
   private readonly installs: PluginInstalls;
   private readonly rollbacks: PluginRollbacks;
-  private readonly installer: PluginArchiveInstaller;
   /** Requests and 5xx answers per activation: what an upgrade's probe window compares. */
   private readonly enablement: PluginEnablement;
   private readonly upgrades: PluginUpgrades;
@@ -137,7 +136,6 @@ export class AppnestHost {
     this.quarantine = new PluginQuarantine(config.dataDir, config.quarantineAfter);
     const loader = new PluginLoader(this.compiler);
     const installer = new PluginArchiveInstaller({ pluginsDir: config.pluginsDir, stagingDir: stagingDirOf(config.pluginsDir), limits: config.archiveLimits });
-    this.installer = installer;
     const stored = adapters.archives({
       dataSource: db.dataSource,
       pluginsDir: config.pluginsDir,
@@ -209,6 +207,7 @@ export class AppnestHost {
       audit: this.audit,
       archives: this.archives,
       disableSet: (id) => this.enablement.disableSet(id),
+      forgetPrevious: (id) => installer.forgetPrevious(id),
       reconcile: () => this.reconciler.reconcile(),
       jobs: this.jobs,
     });
@@ -262,8 +261,8 @@ export class AppnestHost {
       pluginRouter({
         activation: (id) => this.reconciler.activations.get(id),
         frontDoor: () => this.frontDoor,
-        observe: (id, req, res) => {
-          this.upgrades.observe(this.reconciler.activations.get(id)!, res);
+        observe: (id, activation, req, res) => {
+          this.upgrades.observe(activation, res);
           if (config.metrics !== false) this.metrics.observeRequest(id, req, res);
         },
       }),
@@ -399,7 +398,6 @@ export class AppnestHost {
   uninstall(id: string, options: Actor & { purge?: boolean }) {
     return this.changes.run(async () => {
       const result = await this.uninstaller.uninstall(id, options);
-      await this.installer.forgetPrevious(id);
       this.pluginLogs.forget(id);
       this.logLevels.forget(id);
       await this.cluster.announce('uninstall', id);

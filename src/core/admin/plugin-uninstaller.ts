@@ -18,6 +18,8 @@ interface UninstallDeps {
   archives: StoredArchives;
   /** The ids to disable with `id` (its enabled dependents and itself). */
   disableSet: (id: string) => string[];
+  /** Drops the version an upgrade kept for a rollback. */
+  forgetPrevious: (id: string) => Promise<void>;
   /** Stops what must stop (the caller holds the change lock). */
   reconcile: () => Promise<unknown>;
   /** Deletes a plugin's job queues (uninstall --purge). */
@@ -44,6 +46,7 @@ export class PluginUninstaller {
     }
     if (options.purge) await this.deps.jobs?.purge(id);
     if (entry.discovered) this.removeFiles(entry.discovered.dir);
+    await this.deps.forgetPrevious(id);
     await this.deps.archives.remove(id);
     await registry.uninstalled(id, !!options.purge);
     await audit.record({ ...options, action: 'uninstall', pluginId: id, outcome: 'ok', detail: { purge: !!options.purge, reverted } });

@@ -13,7 +13,7 @@ export function pluginRouter(deps: {
   activation: (id: string) => PluginActivation | undefined;
   frontDoor: () => FrontDoor | undefined;
   /** Told of each request an activation serves (metrics). */
-  observe?: (id: string, req: IncomingMessage, res: ServerResponse) => void;
+  observe?: (id: string, activation: PluginActivation, req: IncomingMessage, res: ServerResponse) => void;
 }): RequestHandler {
   return (req, res) => {
     const match = PLUGIN_PATH.exec(req.url ?? '/');
@@ -21,7 +21,7 @@ export function pluginRouter(deps: {
       const id = safeDecode(match[1]);
       const activation = deps.activation(id);
       if (activation) {
-        deps.observe?.(id, req, res);
+        deps.observe?.(id, activation, req, res);
         return activation.handle(req, res);
       }
       return sendError(res, new PluginError('PLG_NOT_FOUND', `No active plugin '${id}' serves ${req.url}.`, { pluginId: id, hint: `Enable '${id}', or check the plugin id in the path.` }));
