@@ -1,6 +1,7 @@
 import type { ClusterFollower } from '../core/host-adapters';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readPluginFolder } from '../discovery/plugin-scanner';
 import type { PluginArchiveInstaller } from '../archive/plugin-archive-installer';
 import type { HostLogger } from '../logging/host-logger';
 import type { ArchiveStore } from './archive-store';
@@ -29,7 +30,8 @@ export class ClusterSync implements ClusterFollower {
       if (archives.local(archive.pluginId) === archive.sha256 || archive.size === 0) continue;
       try {
         const replacedSha = archives.local(archive.pluginId);
-        const replacedVersion = versionIn(join(pluginsDir, archive.pluginId));
+        const replaced = existsSync(join(pluginsDir, archive.pluginId)) ? readPluginFolder(join(pluginsDir, archive.pluginId), 'plugins') : undefined;
+        const replacedVersion = replaced && !replaced.error ? replaced.version : undefined;
         const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
         const installed = await staged.commit({ overwrite: true });
         archives.setLocal(archive.pluginId, archive.sha256);
@@ -54,15 +56,5 @@ export class ClusterSync implements ClusterFollower {
       archives.setLocal(id, undefined);
       logger.info(`Plugin '${id}' was uninstalled on another instance; its files are removed here`);
     }
-  }
-}
-
-/** The version in a plugin folder's plugin.json, if it reads. */
-function versionIn(dir: string): string | undefined {
-  try {
-    const { version } = JSON.parse(readFileSync(join(dir, 'plugin.json'), 'utf8')) as { version?: unknown };
-    return typeof version === 'string' ? version : undefined;
-  } catch {
-    return undefined;
   }
 }
