@@ -261,9 +261,9 @@ export class AppnestHost {
       pluginRouter({
         activation: (id) => this.reconciler.activations.get(id),
         frontDoor: () => this.frontDoor,
-        observe: (id, activation, req, res) => {
-          this.upgrades.observe(activation, res);
-          if (config.metrics !== false) this.metrics.observeRequest(id, req, res);
+        answered: (id, activation, req, res, began) => {
+          this.upgrades.answered(activation, res.statusCode);
+          if (config.metrics !== false) this.metrics.requestAnswered(id, req, res.statusCode, began);
         },
       }),
     );

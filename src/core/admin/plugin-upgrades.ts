@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { StagedPlugin } from '../../archive/plugin-archive-installer';
 import { PluginError } from '../../errors/plugin-error';
@@ -37,9 +36,9 @@ export class PluginUpgrades {
 
   constructor(private readonly deps: UpgradesDeps) {}
 
-  /** Told of each request an activation serves. */
-  observe(activation: PluginActivation, res: ServerResponse): void {
-    this.tally.observe(activation, res);
+  /** Told of each request an activation answered. */
+  answered(activation: PluginActivation, status: number): void {
+    this.tally.answered(activation, status);
   }
 
   async install(staged: StagedPlugin, archive: Buffer, options: Actor & { overwrite: boolean; source: string }) {

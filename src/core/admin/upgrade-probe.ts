@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Requests an activation served, and how many of them answered 5xx. */
@@ -7,18 +6,15 @@ export interface RequestCounts {
   serverErrors: number;
 }
 
-/** Counts requests and 5xx answers per activation, so an upgrade's new version is compared with the one it replaced. */
+/** Counts answered requests and 5xx answers per activation, so an upgrade's new version is compared with the one it replaced. */
 export class RequestTally {
   private readonly counts = new WeakMap<object, RequestCounts>();
 
-  observe(activation: object, res: ServerResponse): void {
+  answered(activation: object, status: number): void {
     let counts = this.counts.get(activation);
     if (!counts) this.counts.set(activation, (counts = { requests: 0, serverErrors: 0 }));
-    const tally = counts;
-    tally.requests++;
-    res.once('finish', () => {
-      if (res.statusCode >= 500) tally.serverErrors++;
-    });
+    counts.requests++;
+    if (status >= 500) counts.serverErrors++;
   }
 
   of(activation: object | undefined): RequestCounts {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { PluginError } from '../../errors/plugin-error';
 import { PLUGIN_PATH } from '../../loader/plugin-loader';
 import type { PluginActivation, RequestHandler } from '../activation/plugin-activation';
@@ -12,16 +13,21 @@ import type { FrontDoor } from '../host-adapters';
 export function pluginRouter(deps: {
   activation: (id: string) => PluginActivation | undefined;
   frontDoor: () => FrontDoor | undefined;
-  /** Told of each request an activation serves (metrics). */
-  observe?: (id: string, activation: PluginActivation, req: IncomingMessage, res: ServerResponse) => void;
+  /** Told of each request an activation answered, when its response is sent (metrics, the upgrade probe); `began` is performance.now() at its arrival. */
+  answered?: (id: string, activation: PluginActivation, req: IncomingMessage, res: ServerResponse, began: number) => void;
 }): RequestHandler {
+  const { answered } = deps;
   return (req, res) => {
     const match = PLUGIN_PATH.exec(req.url ?? '/');
     if (match && match[1] !== 'assets') {
       const id = safeDecode(match[1]);
       const activation = deps.activation(id);
       if (activation) {
-        deps.observe?.(id, activation, req, res);
+        if (answered) {
+          const began = performance.now();
+          // One listener for every counter ('finish' is emitted once: `on` spares the wrapper `once` allocates).
+          res.on('finish', () => answered(id, activation, req, res, began));
+        }
         return activation.handle(req, res);
       }
       return sendError(res, new PluginError('PLG_NOT_FOUND', `No active plugin '${id}' serves ${req.url}.`, { pluginId: id, hint: `Enable '${id}', or check the plugin id in the path.` }));

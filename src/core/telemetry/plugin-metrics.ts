@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobObserver, JobOutcome } from '../../jobs/job-observer';
@@ -136,20 +136,16 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Counts a request to a plugin when its response is sent; the route is Express's template, not the URL. */
-  observeRequest(pluginId: string, req: IncomingMessage, res: ServerResponse): void {
-    const began = performance.now();
-    // 'finish' is emitted once: `on` spares the wrapper `once` would allocate per request.
-    res.on('finish', () => {
-      const seconds = (performance.now() - began) / 1000;
-      const template = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
-      this.requests.record(pluginId, req.method ?? 'GET', typeof template === 'string' ? template : undefined, res.statusCode, seconds);
-      const summary = this.summaryOf(pluginId);
-      summary.requests++;
-      summary.requestSeconds += seconds;
-      summary.recent.add(Math.floor(began / 1000));
-      if (res.statusCode >= 500) summary.serverErrors++;
-    });
+  /** Counts a request a plugin answered (`began`: performance.now() at its arrival); the route is Express's template, not the URL. */
+  requestAnswered(pluginId: string, req: IncomingMessage, status: number, began: number): void {
+    const seconds = (performance.now() - began) / 1000;
+    const template = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
+    this.requests.record(pluginId, req.method ?? 'GET', typeof template === 'string' ? template : undefined, status, seconds);
+    const summary = this.summaryOf(pluginId);
+    summary.requests++;
+    summary.requestSeconds += seconds;
+    summary.recent.add(Math.floor(began / 1000));
+    if (status >= 500) summary.serverErrors++;
   }
 
   taskRan(pluginId: string, task: string, seconds: number, failed: boolean): void {
