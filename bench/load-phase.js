@@ -12,25 +12,28 @@ const NOT_AVAILABLE = 'n/a (asset endpoint not available)';
 
 /**
  * Alternating load runs; with `pids`, each sample also has the server's CPU time per answered
- * request (µs), which a busy machine disturbs far less than the rate does.
+ * request (µs), which a busy machine disturbs far less than the rate does. With `together`, each
+ * run loads both sides at the same time instead (the same number of connections each).
  */
-async function alternate(urls, runs, seconds, connections, pids) {
+async function alternate(urls, runs, seconds, connections, pids, { together = false } = {}) {
   const samples = { appnest: [], static: [] };
   const firstFailure = {};
+  const measure = async (side) => {
+    const cpuBefore = pids && cpuMs(pids[side]);
+    const sample = await load(urls[side], { seconds, connections });
+    if (pids) sample.cpuUs = ((cpuMs(pids[side]) - cpuBefore) * 1000) / Math.max(1, sample.total);
+    // Keep what a failing answer looked like, once per side.
+    if (sample.failed && !firstFailure[side])
+      firstFailure[side] = await request('GET', urls[side], { timeoutMs: 5000 }).then(
+        (r) => ({ status: r.status, body: r.body.slice(0, 300) }),
+        (e) => ({ error: e.message }),
+      );
+    samples[side].push(sample);
+  };
   for (let run = 0; run < runs; run++) {
     const order = run % 2 ? ['static', 'appnest'] : ['appnest', 'static'];
-    for (const side of order) {
-      const cpuBefore = pids && cpuMs(pids[side]);
-      const sample = await load(urls[side], { seconds, connections });
-      if (pids) sample.cpuUs = ((cpuMs(pids[side]) - cpuBefore) * 1000) / Math.max(1, sample.total);
-      // Keep what a failing answer looked like, once per side.
-      if (sample.failed && !firstFailure[side])
-        firstFailure[side] = await request('GET', urls[side], { timeoutMs: 5000 }).then(
-          (r) => ({ status: r.status, body: r.body.slice(0, 300) }),
-          (e) => ({ error: e.message }),
-        );
-      samples[side].push(sample);
-    }
+    if (together) await Promise.all(order.map(measure));
+    else for (const side of order) await measure(side);
   }
   const summary = {};
   for (const side of ['appnest', 'static']) {

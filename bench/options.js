@@ -9,6 +9,7 @@
 //   BENCH_JOBS     jobs per throughput run on PostgreSQL, a fifth of it on PGlite (default 5000; quick 2000)
 //   --jobs-only    only the background jobs phase
 //   --metrics-only only the metrics-on-vs-off phase (at the largest N)
+//   --boot-only    only the boot rows (warm, cold, static at each N)
 //   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the row's own noise
 
 function list(value, fallback) {
@@ -22,8 +23,8 @@ function list(value, fallback) {
 
 function parseOptions(argv = process.argv.slice(2), env = process.env) {
   const quick = argv.includes('--quick');
-  const unknown = argv.filter((a) => !['--quick', '--keep', '--jobs-only', '--metrics-only'].includes(a));
-  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep, --jobs-only and/or --metrics-only.`);
+  const unknown = argv.filter((a) => !['--quick', '--keep', '--jobs-only', '--metrics-only', '--boot-only'].includes(a));
+  if (unknown.length) throw new Error(`Unknown argument(s): ${unknown.join(' ')}. Use --quick, --keep, --jobs-only, --metrics-only and/or --boot-only.`);
   const jobs = Number(env.BENCH_JOBS || (quick ? 2000 : 5000));
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`BENCH_JOBS must be a positive whole number, got '${env.BENCH_JOBS}'.`);
   const ns = list(env.BENCH_N, quick ? ['1', '20'] : ['1', '20', '100'])
@@ -47,6 +48,8 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
     // totals 2 routes * (warmup + loadRuns * loadSeconds): 64 s by default, "about a minute".
     loadRuns: quick ? runs : runs * 2,
     loadSeconds: quick ? 2 : 3,
+    // Metrics on vs off: per round (two rounds), alternating runs of loadSeconds per side.
+    metricsRuns: quick ? 2 : 10,
     warmupSeconds: quick ? 0 : 2,
     assetSeconds: quick ? 2 : 3,
     loadedCycles: quick ? 3 : 20,
@@ -58,6 +61,7 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
     targetN: maxN,
     jobsOnly: argv.includes('--jobs-only'),
     metricsOnly: argv.includes('--metrics-only'),
+    bootOnly: argv.includes('--boot-only'),
     jobs,
     jobRuns: quick ? 1 : 3,
     latencyJobs: quick ? 20 : 100,

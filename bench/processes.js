@@ -1,9 +1,10 @@
 'use strict';
 // Server processes the bench starts: spawn, wait for the first 200, read resident memory, stop.
 // Every child is tracked and killed when the bench exits, whatever the reason.
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const { request } = require('./http-client');
 
 const children = new Set();
@@ -32,9 +33,11 @@ function freePort() {
   });
 }
 
-/** Starts `node <args>`; keeps the last 16 kB of its output for error messages. */
-function startNode(args, { env, cwd, name }) {
-  const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node <args>` (on the CPUs `cpus` lists, e.g. '1', when given); keeps the last 16 kB of its output for error messages. */
+function startNode(args, { env, cwd, name, cpus }) {
+  // taskset executes node in its own process: the pid is node's.
+  const [command, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const server = { child, name, pid: child.pid, output: '', exited: false, exitCode: null };
   const keep = (chunk) => {
     server.output = (server.output + chunk.toString()).slice(-16384);
@@ -80,6 +83,26 @@ function rssMb(pid) {
   return kb / 1024;
 }
 
+/** Whether processes can be given CPUs of their own here: Linux's taskset, and two CPUs or more. */
+function canPin() {
+  return os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs `fn` with every thread of this process on the CPUs `cpus` lists, then gives it back its CPUs. */
+async function pinnedSelf(cpus, fn) {
+  const mask = /:\s*([0-9a-f]+)\s*$/i.exec(spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  const set = (args) => {
+    const r = spawnSync('taskset', ['-a', '-p', ...args, String(process.pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset ${args.join(' ')} failed: ${r.stderr}`);
+  };
+  set(['-c', cpus]);
+  try {
+    return await fn();
+  } finally {
+    if (mask) set([mask]);
+  }
+}
+
 /** CPU time (user + system) a process has used, in ms: /proc/<pid>/stat counts in USER_HZ ticks, 100 a second on Linux. */
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -102,4 +125,4 @@ async function stopServer(server, graceMs = 20_000) {
   }
 }
 
-module.exports = { freePort, startNode, waitForOk, rssMb, cpuMs, stopServer, killAll };
+module.exports = { freePort, startNode, waitForOk, rssMb, cpuMs, stopServer, killAll, canPin, pinnedSelf };

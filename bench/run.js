@@ -43,6 +43,7 @@ async function runScenario(ctx, db, n, opts) {
     // Load average of the machine, to tell a noisy run from a slow host.
     const result = { loadAverageAtStart: os.loadavg()[0], setup: await firstBoot(sc, log) };
     result.boots = await measureBoots(sc, opts.runs, log);
+    if (opts.bootOnly) return result;
     if (n === opts.loadN) result.load = await measureLoad(sc, opts, log);
     if (n === opts.loadN) result.metricsCost = await measureMetricsCost(sc, opts, log);
     if (opts.lifecycleNs.includes(n)) result.lifecycle = await measureLifecycle(sc, opts, log);
@@ -89,9 +90,11 @@ async function main() {
       continue;
     }
     results[db] = { boots: {}, lifecycle: {}, setup: {} };
-    log(`${db}, background jobs`);
-    results[db].jobs = await measureJobs(ctx, db, opts, log);
-    if (opts.jobsOnly) continue;
+    if (!opts.bootOnly) {
+      log(`${db}, background jobs`);
+      results[db].jobs = await measureJobs(ctx, db, opts, log);
+      if (opts.jobsOnly) continue;
+    }
     for (const n of opts.ns) {
       log(`${db}, N=${n}`);
       const r = await runScenario(ctx, db, n, opts);
@@ -101,6 +104,7 @@ async function main() {
       if (r.metricsCost) results[db].metricsCost = r.metricsCost;
       if (r.lifecycle) results[db].lifecycle[n] = r.lifecycle;
     }
+    if (opts.bootOnly) continue;
     log(`${db}, a plugin with npm dependencies against the greeter`);
     results[db].dependencies = await measureDependencies(ctx, db, opts, log);
   }

@@ -32,16 +32,16 @@ function staticEnv(sc, port) {
 }
 
 /**
- * Starts a server and waits until `probePath` answers 200. Returns the running server with its
+ * Starts a server (on the CPUs `cpus` lists, when given) and waits until `probePath` answers 200. Returns the running server with its
  * base url, boot time (spawn to first 200, ms) and resident memory right after.
  */
-async function boot(side, sc, probePath, { nodeArgs = [], env = {} } = {}) {
+async function boot(side, sc, probePath, { nodeArgs = [], env = {}, cpus } = {}) {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const server =
     side === 'appnest'
-      ? startNode([...extraNodeArgs('BENCH_HOST_NODE_ARGS'), ...nodeArgs, sc.host.entry], { env: { ...appnestEnv(sc, port), ...env }, cwd: sc.dir, name: 'appnest host' })
-      : startNode([sc.staticApp.entry], { env: staticEnv(sc, port), cwd: sc.dir, name: 'static app' });
+      ? startNode([...extraNodeArgs('BENCH_HOST_NODE_ARGS'), ...nodeArgs, sc.host.entry], { env: { ...appnestEnv(sc, port), ...env }, cwd: sc.dir, name: 'appnest host', cpus })
+      : startNode([sc.staticApp.entry], { env: staticEnv(sc, port), cwd: sc.dir, name: 'static app', cpus });
   server.url = `http://127.0.0.1:${port}`;
   try {
     server.bootMs = await waitForOk(server, server.url + probePath, started);
