@@ -1,9 +1,9 @@
 import { UPLOAD_PREFIX } from '../src/archive/install-journal';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { runCli, startHostProcess, stopProcess } from './support/processes';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { REPO, runCli, startHostProcess, stopProcess } from './support/processes';
 import { describeDb } from './support/test-database';
 import { ADMIN_TOKEN, TestSandbox } from './support/test-host';
 import { sha256, versionedZip, versionOnDisk } from './support/versioned-plugin';
@@ -134,4 +134,40 @@ describeDb('after kill -9', () => {
     expect((await get('/api/admin/plugins/echo')).body).toMatchObject({ enabled: false, state: 'disabled', error: null });
     expect((await fetch(`${host!.url}/api/plugins/echo/ping`)).status).toBe(404);
   }, 120_000);
+
+  it('starts a plugin that hung the host alone at the next starts, the others together, so that each hang counts towards its quarantine', async () => {
+    sandbox = await TestSandbox.create(['spins', 'echo', 'start-counter']);
+    const env = { ...sandbox.env(), PORT: '0', APPNEST_START_TIMEOUT_MS: '5000', APPNEST_LOG_LEVEL: 'info', APPNEST_QUARANTINE_AFTER: '3' };
+    host = await startHostProcess(env);
+    const enable = (id: string) =>
+      fetch(`${host!.url}/api/admin/plugins/${id}/enabled`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled: true, acceptRisk: true }),
+        signal: AbortSignal.timeout(3000),
+      });
+    for (const id of ['echo', 'start-counter']) expect((await enable(id)).status).toBe(200);
+    await expect(enable('spins')).rejects.toThrow();
+    await stopProcess(host.child, 'SIGKILL');
+    host = undefined;
+
+    // Two starts hang in spins' constructor: each time the start record names spins alone.
+    for (let hang = 1; hang <= 2; hang++) {
+      const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'main.js')], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      try {
+        const record = join(sandbox.dataDir, `start-attempt-${child.pid}.json`);
+        const named = () => (existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as { ids: string[] }).ids : []);
+        await waitFor(() => named().includes('spins'), 60_000, `start ${hang} to reach spins`);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(named()).toEqual(['spins']);
+      } finally {
+        await stopProcess(child, 'SIGKILL');
+      }
+    }
+
+    host = await startHostProcess(env);
+    expect((await get('/api/admin/plugins/spins')).body).toMatchObject({ state: 'disabled', enabled: false, error: { code: 'PLG_QUARANTINED' } });
+    expect((await get('/api/admin/plugins/spins')).body.error.message).toContain('3 times in a row');
+    expect((await fetch(`${host!.url}/api/plugins/echo/ping`)).status).toBe(200);
+  }, 180_000);
 });

@@ -316,7 +316,7 @@ export class AppnestHost {
     const recovery = { stagingDir: stagingDirOf(this.config.pluginsDir), registry: this.registry, archives: this.archives, quarantine: this.quarantine, audit: this.audit, logger: this.logger };
     const rolledBack = await settleInterruptedInstalls(recovery);
     await this.follower.pullFiles();
-    await this.syncWithDisk(true);
+    await this.syncWithDisk({ installDropped: true, beforeServing: true });
     await quarantineAtStart(recovery, rolledBack);
     if (this.config.safeMode) this.logger.warn('Safe mode: no plugin starts; enabled flags are kept. Disable the plugin at fault, then restart without APPNEST_SAFE_MODE (or --safe).');
     await this.reconciler.reconcile();
@@ -376,7 +376,7 @@ export class AppnestHost {
   /** Rescans the folders: new plugins appear disabled, removed ones become missing, changed ones reload. */
   reload(actor: Actor = { actor: 'system' }) {
     return this.changes.run(async () => {
-      const changes = await this.syncWithDisk(true);
+      const changes = await this.syncWithDisk({ installDropped: true });
       await this.reconciler.reconcile();
       await this.audit.record({ ...actor, action: 'reload', outcome: 'ok', detail: { ...changes } });
       return { ...changes, plugins: await this.views.list() };
@@ -479,11 +479,12 @@ export class AppnestHost {
   }
 
   /** Reads the plugin folders and brings the registry in line with them; optionally installs dropped zips first. */
-  private async syncWithDisk(installDropped = false): Promise<DiskChanges> {
+  /** `beforeServing`: the start's own scan, whose folders are read on the event loop (see fingerprintFolder). */
+  private async syncWithDisk({ installDropped = false, beforeServing = false } = {}): Promise<DiskChanges> {
     let scan = this.scanner.scan();
     const added = installDropped && scan.archives.length ? await this.installs.installDropped(scan.archives) : [];
     if (added.length) scan = this.scanner.scan();
-    return this.registry.syncWithScan(scan, added);
+    return this.registry.syncWithScan(scan, added, { blocking: beforeServing });
   }
 
   private stateCounts(): string {

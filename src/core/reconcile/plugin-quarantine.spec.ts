@@ -56,8 +56,17 @@ describe('PluginQuarantine', () => {
 
     expect(quarantine.takeOverInterrupted()).toEqual([]);
 
-    expect(['a', 'b', 'c', 'd'].map((id) => quarantine.isSuspect(id))).toEqual([true, true, true, false]);
+    expect(['a', 'b', 'c', 'd'].map((id) => quarantine.startsAlone(id))).toEqual([true, true, true, false]);
     expect(quarantine.entries()).toEqual({});
+  });
+
+  it('starts a plugin alone from its first failed start until a successful one, so that a crash in a later start names it', () => {
+    const quarantine = new PluginQuarantine(dataDir);
+    quarantine.startFailed('a', 'the host stopped while it was starting');
+    expect(new PluginQuarantine(dataDir).startsAlone('a')).toBe(true);
+
+    quarantine.startSucceeded('a');
+    expect(new PluginQuarantine(dataDir).startsAlone('a')).toBe(false);
   });
 
   it("leaves a live process's attempt alone and clears its own when the start ends", async () => {

@@ -130,8 +130,13 @@ export class PluginQuarantine {
     writeDurably(this.failuresFile, JSON.stringify(all, null, 2));
   }
 
-  isSuspect(id: string): boolean {
-    return this.suspects.has(id);
+  /**
+   * Whether `id` is loaded and started under a record of its own, never with others: a suspect of
+   * an interrupted start of several, or a plugin that has failed to start since its last successful
+   * start. Then a crash in it names it, and counts towards its quarantine.
+   */
+  startsAlone(id: string): boolean {
+    return this.suspects.has(id) || id in this.failures();
   }
 
   /** Read once, then kept: this process is the only writer while it runs (`appnest disable` writes only when no host is up). */

@@ -28,13 +28,19 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
       .map((entry) => entry.discovered!),
   );
   const migrated = new Map<string, number>();
-  for (const id of batch) {
-    try {
-      migrated.set(id, await rc.deps.quarantine.attempt([id], () => preparePlugin(rc, rc.registry.get(id)!, tables, ledger)));
-    } catch (err) {
-      recordFailure(rc, id, err, failures);
-      return true;
+  let loading = batch[0];
+  try {
+    for (const group of attemptGroups(rc, batch)) {
+      await rc.deps.quarantine.attempt(group, async () => {
+        for (const id of group) {
+          loading = id;
+          migrated.set(id, await preparePlugin(rc, rc.registry.get(id)!, tables, ledger));
+        }
+      });
     }
+  } catch (err) {
+    recordFailure(rc, loading, err, failures);
+    return true;
   }
   await rc.deps.db.dataSource.setPluginEntities(new Map(batch.map((id) => [id, rc.registry.get(id)!.backend!.entities.map((e) => e.target)])));
   const report = (id: string, ms: number): void => {
@@ -99,6 +105,27 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
   return false;
 }
 
+/**
+ * The batch in its order, cut into the groups loaded under one start record: a plugin that starts
+ * alone (PluginQuarantine.startsAlone) on its own, the runs of others between them together. One
+ * durable write a group rather than one a plugin: a hundred fewer at a start with a hundred plugins.
+ */
+function attemptGroups(rc: ReconcileContext, batch: string[]): string[][] {
+  const groups: string[][] = [];
+  let run: string[] = [];
+  for (const id of batch) {
+    if (!rc.deps.quarantine.startsAlone(id)) {
+      run.push(id);
+      continue;
+    }
+    if (run.length) groups.push(run);
+    groups.push([id]);
+    run = [];
+  }
+  if (run.length) groups.push(run);
+  return groups;
+}
+
 /** A start that threw or timed out: a failure as below, and one more failed start in a row (quarantine). */
 function startFailed(rc: ReconcileContext, id: string, err: unknown, failures: Map<string, PluginError>): void {
   recordFailure(rc, id, err, failures);
@@ -122,7 +149,7 @@ function recordFailure(rc: ReconcileContext, id: string, err: unknown, failures:
  */
 function canShare(rc: ReconcileContext, id: string): boolean {
   const entry = rc.registry.get(id)!;
-  if (rc.deps.quarantine.isSuspect(id)) return false;
+  if (rc.deps.quarantine.startsAlone(id)) return false;
   if (Object.keys(entry.discovered!.descriptor.dependsOn ?? {}).length > 0) return false;
   for (const other of rc.registry.all()) if (other.discovered?.descriptor.dependsOn?.[id] !== undefined) return false;
   return canShareApplication(entry.backend!);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveredPlugin } from '../../discovery/plugin-scanner';
@@ -42,19 +42,31 @@ export type PluginEntry = Readonly<Omit<EntryFields, 'record'>> & { readonly rec
 /** Files up to this size are hashed from one read; bigger ones in chunks of it. */
 const STREAM_ABOVE_BYTES = 1024 * 1024;
 
+/** The reads a fingerprint makes: the event loop's own (blocking) or the thread pool's. */
+interface FolderReads {
+  readdir(path: string): string[] | Promise<string[]>;
+  stat(path: string): Stats | Promise<Stats>;
+  readFile(path: string): Buffer | Promise<Buffer>;
+}
+
+const POOLED_READS: FolderReads = { readdir: (path) => readdir(path), stat: (path) => stat(path), readFile: (path) => readFile(path) };
+const BLOCKING_READS: FolderReads = { readdir: (path) => readdirSync(path), stat: (path) => statSync(path), readFile: (path) => readFileSync(path) };
+
 /**
  * The identity of a plugin folder: every path with its content; node_modules excluded. Content, not
  * size and modification time: two versions differing in one character, written in the same
  * millisecond, must not look the same. Files are read in chunks, so a big plugin does not stall
- * the event loop while it is hashed.
+ * the event loop while it is hashed. `blocking` reads the folder and its small files on the event
+ * loop, four times faster than through the thread pool: for the start, before the host serves.
  */
-export async function fingerprintFolder(dir: string): Promise<string> {
+export async function fingerprintFolder(dir: string, { blocking = false } = {}): Promise<string> {
+  const io = blocking ? BLOCKING_READS : POOLED_READS;
   const hash = createHash('sha256');
   const walk = async (current: string, rel: string, depth: number): Promise<void> => {
     if (depth > 12) return;
     let names: string[];
     try {
-      names = (await readdir(current)).sort();
+      names = (await io.readdir(current)).sort();
     } catch {
       return;
     }
@@ -62,14 +74,14 @@ export async function fingerprintFolder(dir: string): Promise<string> {
       if (name === 'node_modules' || name === '.git') continue;
       const path = join(current, name);
       try {
-        const info = await stat(path);
+        const info = await io.stat(path);
         if (info.isDirectory()) {
           await walk(path, `${rel}${name}/`, depth + 1);
           continue;
         }
         hash.update(`${rel}${name}\0${info.size}\0`);
         // A small file in one read (a stream costs more than the file); a big one in chunks.
-        if (info.size <= STREAM_ABOVE_BYTES) hash.update(await readFile(path));
+        if (info.size <= STREAM_ABOVE_BYTES) hash.update(await io.readFile(path));
         else for await (const chunk of createReadStream(path, { highWaterMark: STREAM_ABOVE_BYTES })) hash.update(chunk as Buffer);
         hash.update('\n');
       } catch {

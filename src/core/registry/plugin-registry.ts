@@ -68,15 +68,19 @@ export class PluginRegistry {
    * Brings the records and entries in line with a scan of the folders: new plugins get a disabled
    * record, changed files a new fingerprint (the reconciler reloads them), vanished ones become
    * `missing` with their record kept; uninstalled ones stay unlisted until their files come back (a
-   * reinstall, which finds their settings). `added` lists plugins already installed by the caller.
+   * reinstall, which finds their settings). `added` lists plugins already installed by the caller;
+   * `blocking` hashes the folders with the event loop's own reads (see fingerprintFolder).
    */
-  async syncWithScan(scan: ScanResult, added: string[] = []): Promise<DiskChanges> {
+  async syncWithScan(scan: ScanResult, added: string[] = [], { blocking = false } = {}): Promise<DiskChanges> {
     for (const { dir, error } of scan.rejected) this.logger.warn(`${error.code}: ${error.message} (${dir})`);
     const changed: string[] = [];
     const seen = new Set<string>();
     const { plugins, held } = this.holdRunning(scan.plugins);
     const records = await this.store.ensureAll(plugins.map((d) => ({ id: d.id, version: d.version })));
-    const fingerprints = await fingerprintsOf(plugins.filter((d) => !held.has(d.id)));
+    const fingerprints = await fingerprintsOf(
+      plugins.filter((d) => !held.has(d.id)),
+      blocking,
+    );
     for (const discovered of plugins) {
       seen.add(discovered.id);
       const record = records.get(discovered.id)!;
@@ -239,9 +243,14 @@ export class PluginRegistry {
   }
 }
 
-/** The fingerprints of several plugin folders, a few read at a time (their reads overlap). */
-async function fingerprintsOf(plugins: DiscoveredPlugin[], parallel = 8): Promise<Map<string, string>> {
+/** The fingerprints of several plugin folders: one after the other when `blocking`, else a few read at a time (their reads overlap). */
+async function fingerprintsOf(plugins: DiscoveredPlugin[], blocking: boolean): Promise<Map<string, string>> {
   const result = new Map<string, string>();
+  if (blocking) {
+    for (const plugin of plugins) result.set(plugin.id, await fingerprintFolder(plugin.dir, { blocking }));
+    return result;
+  }
+  const parallel = 8;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < plugins.length) {
