@@ -30,7 +30,8 @@ export class ClusterSync implements ClusterFollower {
       if (archives.local(archive.pluginId) === archive.sha256 || archive.size === 0) continue;
       try {
         const replacedSha = archives.local(archive.pluginId);
-        const replaced = existsSync(join(pluginsDir, archive.pluginId)) ? readPluginFolder(join(pluginsDir, archive.pluginId), 'plugins') : undefined;
+        const folder = join(pluginsDir, archive.pluginId);
+        const replaced = existsSync(folder) ? readPluginFolder(folder, 'plugins') : undefined;
         const replacedVersion = replaced && !replaced.error ? replaced.version : undefined;
         const staged = await installer.stage(await archives.bytes(archive.pluginId), archive.fileName);
         const installed = await staged.commit({ overwrite: true });

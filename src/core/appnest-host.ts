@@ -478,8 +478,10 @@ export class AppnestHost {
     return this.actions.run(id, action, params, actor);
   }
 
-  /** Reads the plugin folders and brings the registry in line with them; optionally installs dropped zips first. */
-  /** `beforeServing`: the start's own scan, whose folders are read on the event loop (see fingerprintFolder). */
+  /**
+   * Reads the plugin folders and brings the registry in line with them; optionally installs dropped
+   * zips first. `beforeServing`: the start's own scan, whose folders are read on the event loop.
+   */
   private async syncWithDisk({ installDropped = false, beforeServing = false } = {}): Promise<DiskChanges> {
     let scan = this.scanner.scan();
     const added = installDropped && scan.archives.length ? await this.installs.installDropped(scan.archives) : [];

@@ -243,21 +243,16 @@ export class PluginRegistry {
   }
 }
 
-/** The fingerprints of several plugin folders: one after the other when `blocking`, else a few read at a time (their reads overlap). */
+/** The fingerprints of several plugin folders: a few read at a time (their reads overlap), or one after the other when `blocking`. */
 async function fingerprintsOf(plugins: DiscoveredPlugin[], blocking: boolean): Promise<Map<string, string>> {
   const result = new Map<string, string>();
-  if (blocking) {
-    for (const plugin of plugins) result.set(plugin.id, await fingerprintFolder(plugin.dir, { blocking }));
-    return result;
-  }
-  const parallel = 8;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < plugins.length) {
       const plugin = plugins[next++];
-      result.set(plugin.id, await fingerprintFolder(plugin.dir));
+      result.set(plugin.id, await fingerprintFolder(plugin.dir, { blocking }));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, plugins.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(blocking ? 1 : 8, plugins.length) }, worker));
   return result;
 }

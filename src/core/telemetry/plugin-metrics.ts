@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobObserver, JobOutcome } from '../../jobs/job-observer';
 import type { BlockObserver } from './loop-blame';
+import { RECENT_SECONDS, RecentCounts } from './recent-counts';
 import { RequestSeries } from './request-series';
 import type { TaskObserver } from './task-observer';
 
@@ -237,29 +238,5 @@ export class PluginMetrics implements TaskObserver, JobObserver, BlockObserver {
       this.summaries.set(pluginId, summary);
     }
     return summary;
-  }
-}
-
-const RECENT_SECONDS = 60;
-
-/** Counts per second over the last minute, in a ring of one-second slots (the request rate on the card). */
-export class RecentCounts {
-  private readonly counts = new Uint32Array(RECENT_SECONDS);
-  private readonly seconds = new Float64Array(RECENT_SECONDS).fill(-1);
-
-  add(second: number): void {
-    const slot = second % RECENT_SECONDS;
-    if (this.seconds[slot] !== second) {
-      this.seconds[slot] = second;
-      this.counts[slot] = 0;
-    }
-    this.counts[slot]++;
-  }
-
-  /** The count of `from` and the seconds after it (within the ring). */
-  sinceSecond(from: number): number {
-    let total = 0;
-    for (let slot = 0; slot < RECENT_SECONDS; slot++) if (this.seconds[slot] >= from) total += this.counts[slot];
-    return total;
   }
 }

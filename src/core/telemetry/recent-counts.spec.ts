@@ -1,4 +1,4 @@
-import { RecentCounts } from './plugin-metrics';
+import { RecentCounts } from './recent-counts';
 
 describe('RecentCounts (a plugin’s requests in the last minute)', () => {
   it('counts the seconds of the window and drops older ones', () => {
