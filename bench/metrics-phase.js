@@ -1,7 +1,9 @@
 'use strict';
-// What per-plugin metrics and the event-loop watchdog cost: the same plugin route served by two
-// appnest hosts of the same scenario, one as configured by default (counting, watchdog on) and one
-// with APPNEST_METRICS=0 and APPNEST_BLOCKED_LOOP_MS=0, loaded alternately. Done twice, the hosts
+// What a setting costs: the same plugin route served by two appnest hosts of the same scenario,
+// one with the setting on and one with it off, loaded alternately. Two settings are measured:
+// per-plugin metrics with the event-loop watchdog (on by default; off is APPNEST_METRICS=0 and
+// APPNEST_BLOCKED_LOOP_MS=0), and the async attribution scope (off by default; on is
+// APPNEST_ASYNC_ATTRIBUTION=1). Done twice, the hosts
 // booted in one order and then the other: the host booted first serves a few per cent slower here
 // whatever its settings (BENCH_METRICS_AA=1, both sides alike, shows it), so each side is booted
 // first once and the two rounds' medians are taken together.
@@ -14,17 +16,22 @@ const { canPin, pinnedSelf, stopServer } = require('./processes');
 const { boot } = require('./servers');
 const { median } = require('./stats');
 
-const OFF = process.env.BENCH_METRICS_AA === '1' ? {} : { APPNEST_METRICS: '0', APPNEST_BLOCKED_LOOP_MS: '0' };
+const AA = process.env.BENCH_METRICS_AA === '1';
+/** The environment of each side, per setting. */
+const SETTINGS = {
+  metrics: { on: {}, off: AA ? {} : { APPNEST_METRICS: '0', APPNEST_BLOCKED_LOOP_MS: '0' } },
+  asyncAttribution: { on: AA ? {} : { APPNEST_ASYNC_ATTRIBUTION: '1' }, off: {} },
+};
 
 const PINNED = canPin();
 const SERVER_CPU = '1';
 const LOAD_CPU = '0';
 
-async function round(sc, opts, onFirst) {
+async function round(sc, opts, env, onFirst) {
   const hosts = {};
   try {
     const cpus = PINNED ? SERVER_CPU : undefined;
-    for (const side of onFirst ? ['on', 'off'] : ['off', 'on']) hosts[side] = await boot('appnest', sc, sc.probePath, { env: side === 'off' ? OFF : {}, cpus });
+    for (const side of onFirst ? ['on', 'off'] : ['off', 'on']) hosts[side] = await boot('appnest', sc, sc.probePath, { env: env[side], cpus });
     const plugin = sc.plugins[Math.floor(sc.n / 2)];
     const path = `/api/plugins/${plugin.id}/ping`;
     const urls = { appnest: hosts.on.url + path, static: hosts.off.url + path };
@@ -52,15 +59,16 @@ function merged(a, b) {
   };
 }
 
-async function measureMetricsCost(sc, opts, log) {
-  const first = await round(sc, opts, true);
-  const second = await round(sc, opts, false);
+/** `setting`: a key of SETTINGS. */
+async function measureSettingCost(sc, opts, setting, log) {
+  const first = await round(sc, opts, SETTINGS[setting], true);
+  const second = await round(sc, opts, SETTINGS[setting], false);
   const on = merged(first.appnest, second.appnest);
   const off = merged(first.static, second.static);
   const side = (x) => `${x.rps.toFixed(0)} req/s, ${x.cpuUs.toFixed(0)} µs CPU a request`;
   const where = PINNED ? `hosts on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned to CPUs (no taskset or one CPU)';
-  log(`  metrics on: ${side(on)}; off: ${side(off)} (each booted first once; ${where})`);
+  log(`  ${setting} on: ${side(on)}; off: ${side(off)} (each booted first once; ${where})`);
   return { n: sc.n, plugin: first.plugin, route: 'ping', pinned: PINNED, on, off };
 }
 
-module.exports = { measureMetricsCost };
+module.exports = { measureSettingCost };

@@ -8,9 +8,9 @@
 //   BENCH_HOST_NODE_ARGS  extra node flags for the appnest host (e.g. --cpu-prof)
 //   BENCH_JOBS     jobs per throughput run on PostgreSQL, a fifth of it on PGlite (default 5000; quick 2000)
 //   --jobs-only    only the background jobs phase
-//   --metrics-only only the metrics-on-vs-off phase (at the largest N)
+//   --metrics-only only the settings' cost phase: metrics on vs off, async attribution on vs off (at the largest N)
 //   --boot-only    only the boot rows (warm, cold, static at each N)
-//   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the row's own noise
+//   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the rows' own noise
 
 function list(value, fallback) {
   return value

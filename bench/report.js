@@ -26,6 +26,15 @@ const TARGETS = {
 };
 
 /** `paired`: [appnest samples, static samples] taken run by run; the ratio is then the median of their ratios. */
+/** The req/s and CPU rows of one setting measured on vs off (metrics-phase.js). */
+function settingRows(db, m, what, detail, target) {
+  const s = (side, key) => m[side].samples.map((x) => x[key]);
+  return [
+    withFailures(row(db, `req/s, /ping, ${what}${detail}`, m.n, m.on.rps, m.off.rps, rps, target, [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }),
+    row(db, `CPU per request, /ping, ${what}`, m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]),
+  ];
+}
+
 function row(db, metric, n, appnestValue, staticValue, format, target, paired) {
   let ratio = typeof appnestValue === 'number' && typeof staticValue === 'number' && staticValue > 0 ? appnestValue / staticValue : null;
   if (ratio !== null && paired) ratio = pairedRatio(...paired);
@@ -74,15 +83,11 @@ function rowsFor(db, r, targetN) {
   }
   if (r.metricsCost) {
     // Both columns are appnest here: metrics and watchdog on (the default) against APPNEST_METRICS=0 APPNEST_BLOCKED_LOOP_MS=0.
-    const m = r.metricsCost;
-    const s = (side, key) => m[side].samples.map((x) => x[key]);
-    rows.push(
-      withFailures(row(db, 'req/s, /ping, metrics on vs off (APPNEST_METRICS=0, APPNEST_BLOCKED_LOOP_MS=0)', m.n, m.on.rps, m.off.rps, rps, 'metricsCost', [s('on', 'rps'), s('off', 'rps')]), {
-        appnest: m.on,
-        static: m.off,
-      }),
-    );
-    rows.push(row(db, 'CPU per request, /ping, metrics on vs off', m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]));
+    rows.push(...settingRows(db, r.metricsCost, 'metrics on vs off', ' (APPNEST_METRICS=0, APPNEST_BLOCKED_LOOP_MS=0)', 'metricsCost'));
+  }
+  if (r.asyncAttributionCost) {
+    // What APPNEST_ASYNC_ATTRIBUTION=1 costs against the default (attribution by stack alone): no target, it is opt-in.
+    rows.push(...settingRows(db, r.asyncAttributionCost, 'APPNEST_ASYNC_ATTRIBUTION=1 vs default', '', undefined));
   }
   for (const [n, lc] of Object.entries(r.lifecycle)) {
     rows.push(row(db, 'enable latency (admin POST)', +n, lc.enableMs, null, ms, 'toggle'));

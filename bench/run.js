@@ -12,7 +12,7 @@ const { measureDependencies } = require('./dependency-phase');
 const { measureJobs } = require('./jobs-phase');
 const { measureLifecycle } = require('./lifecycle-phase');
 const { measureLoad } = require('./load-phase');
-const { measureMetricsCost } = require('./metrics-phase');
+const { measureSettingCost } = require('./metrics-phase');
 const { parseOptions } = require('./options');
 const { killAll } = require('./processes');
 const { buildRows, formatTable, jsonRows } = require('./report');
@@ -45,7 +45,7 @@ async function runScenario(ctx, db, n, opts) {
     result.boots = await measureBoots(sc, opts.runs, log);
     if (opts.bootOnly) return result;
     if (n === opts.loadN) result.load = await measureLoad(sc, opts, log);
-    if (n === opts.loadN) result.metricsCost = await measureMetricsCost(sc, opts, log);
+    if (n === opts.loadN) Object.assign(result, await measureSettingCosts(sc, opts));
     if (opts.lifecycleNs.includes(n)) result.lifecycle = await measureLifecycle(sc, opts, log);
     result.loadAverageAtEnd = os.loadavg()[0];
     return result;
@@ -54,14 +54,19 @@ async function runScenario(ctx, db, n, opts) {
   }
 }
 
-/** `--metrics-only`: one scenario at the load N, its first boot, then metrics on vs off. */
+/** Metrics on vs off, and the async attribution scope on vs off. */
+async function measureSettingCosts(sc, opts) {
+  return { metricsCost: await measureSettingCost(sc, opts, 'metrics', log), asyncAttributionCost: await measureSettingCost(sc, opts, 'asyncAttribution', log) };
+}
+
+/** `--metrics-only`: one scenario at the load N, its first boot, then the settings' costs. */
 async function runMetricsOnly(ctx, db, opts) {
   const sc = await prepareScenario(ctx, db, opts.loadN, log);
   try {
     const loadAverageAtStart = os.loadavg()[0];
     const setup = await firstBoot(sc, log);
-    const metricsCost = await measureMetricsCost(sc, opts, log);
-    return { boots: {}, lifecycle: {}, setup: { [opts.loadN]: { ...setup, loadAverageAtStart, loadAverageAtEnd: os.loadavg()[0] } }, metricsCost };
+    const costs = await measureSettingCosts(sc, opts);
+    return { boots: {}, lifecycle: {}, setup: { [opts.loadN]: { ...setup, loadAverageAtStart, loadAverageAtEnd: os.loadavg()[0] } }, ...costs };
   } finally {
     await cleanupScenario(sc, opts.keep);
   }
@@ -85,7 +90,7 @@ async function main() {
   const results = {};
   for (const db of opts.dbs) {
     if (opts.metricsOnly) {
-      log(`${db}, N=${opts.loadN}, metrics on vs off`);
+      log(`${db}, N=${opts.loadN}, metrics on vs off, async attribution on vs off`);
       results[db] = await runMetricsOnly(ctx, db, opts);
       continue;
     }
@@ -101,7 +106,7 @@ async function main() {
       results[db].setup[n] = { ...r.setup, loadAverageAtStart: r.loadAverageAtStart, loadAverageAtEnd: r.loadAverageAtEnd };
       results[db].boots[n] = r.boots;
       if (r.load) results[db].load = r.load;
-      if (r.metricsCost) results[db].metricsCost = r.metricsCost;
+      if (r.metricsCost) Object.assign(results[db], { metricsCost: r.metricsCost, asyncAttributionCost: r.asyncAttributionCost });
       if (r.lifecycle) results[db].lifecycle[n] = r.lifecycle;
     }
     if (opts.bootOnly) continue;

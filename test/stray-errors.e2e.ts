@@ -77,6 +77,13 @@ describeDb('stray errors of plugin code', () => {
     expect((await call('GET', '/api/health')).status).toBe(200);
   });
 
+  it("logs a rejection raised inside Node from a call the plugin did not await as the host's: its stack has no plugin frame", async () => {
+    expect((await call('GET', '/api/plugins/stray-errors/io')).status).toBe(200);
+    for (let i = 0; i < 100 && !host.output().includes('appnest-stray-errors.txt'); i++) await sleep(20);
+    expect(logged("unhandled rejection outside any plugin, the host keeps running: Error: ENOENT: no such file or directory, open '/nonexistent/appnest-stray-errors.txt'")).toBe(1);
+    expect(await view()).toMatchObject({ unhandledErrors: 5 });
+  });
+
   it('clears degraded when the plugin starts again, and keeps the count', async () => {
     expect((await call('POST', '/api/admin/plugins/stray-errors/enabled', { enabled: false })).status).toBe(200);
     expect(await view()).toMatchObject({ degraded: false, unhandledErrors: 5 });
@@ -84,5 +91,39 @@ describeDb('stray errors of plugin code', () => {
     await fire('reject', 6);
     expect(await view()).toMatchObject({ state: 'active', degraded: false, unhandledErrors: 6 });
     expect(host.child.exitCode).toBeNull();
+  });
+});
+
+describeDb('stray errors with APPNEST_ASYNC_ATTRIBUTION=1', () => {
+  let sandbox: TestSandbox;
+  let host: { child: ChildProcess; url: string; output: () => string };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(host.url + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    sandbox = await TestSandbox.create(['stray-errors']);
+    host = await startHostProcess({ ...sandbox.env(), PORT: '0', APPNEST_LOG_LEVEL: 'info', APPNEST_ASYNC_ATTRIBUTION: '1' });
+    expect((await call('POST', '/api/admin/plugins/stray-errors/enabled', { enabled: true, acceptRisk: true })).status).toBe(200);
+  });
+  afterAll(async () => {
+    if (host) expect(await stopProcess(host.child)).toBe(0);
+    await sandbox?.dispose();
+  });
+
+  it("attributes a rejection raised inside Node to the plugin whose request made the call, by the request's async context", async () => {
+    expect((await call('GET', '/api/plugins/stray-errors/io')).status).toBe(200);
+    for (let i = 0; i < 100 && (await call('GET', '/api/admin/plugins/stray-errors')).body.unhandledErrors < 1; i++) await sleep(20);
+    expect((await call('GET', '/api/admin/plugins/stray-errors')).body).toMatchObject({
+      unhandledErrors: 1,
+      lastUnhandledError: { kind: 'unhandled rejection', message: expect.stringContaining('appnest-stray-errors.txt') },
+    });
+    expect(host.output()).toContain("Plugin 'stray-errors': unhandled rejection, the host keeps serving: Error: ENOENT");
+    expect(host.output()).not.toContain('outside any plugin');
   });
 });

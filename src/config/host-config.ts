@@ -39,6 +39,12 @@ export interface HostConfig {
   metrics?: boolean;
   /** A block of the event loop at least this long is reported, with the plugin it is blamed on (default 1000; 0 turns the watchdog off). */
   blockedLoopMs?: number;
+  /**
+   * Attribute stray errors and log lines by the async context of the plugin's request, task, event
+   * handler or hook as well as by the stack (APPNEST_ASYNC_ATTRIBUTION=1). Off by default: on
+   * Node 20 it costs every plugin request several per cent of CPU.
+   */
+  asyncAttribution?: boolean;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -96,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     upgradeProbeMs: positiveInt(env.APPNEST_UPGRADE_PROBE_MS, 10_000, 'APPNEST_UPGRADE_PROBE_MS'),
     blockedLoopMs: blockedLoopMs(env.APPNEST_BLOCKED_LOOP_MS),
     metrics: env.APPNEST_METRICS === undefined || env.APPNEST_METRICS === '' ? true : flag(env.APPNEST_METRICS, 'APPNEST_METRICS'),
+    asyncAttribution: flag(env.APPNEST_ASYNC_ATTRIBUTION, 'APPNEST_ASYNC_ATTRIBUTION'),
   };
 }

@@ -124,7 +124,7 @@ export class AppnestHost {
     this.logger = new HostLogger(config.logLevel, 'appnest', this.pluginLogs.tee(options.logSink));
     this.logLevels = new PluginLogLevels(this.logger, config.logLevel);
     this.registry = new PluginRegistry(new PluginStore(db.dataSource), this.logger);
-    this.errors = new UnhandledErrors(this.logger, () => this.pluginFolders());
+    this.errors = new UnhandledErrors(this.logger, () => this.pluginFolders(), { asyncScope: config.asyncAttribution });
     this.metrics = new PluginMetrics({
       installed: () => this.registry.ids(),
       activePlugins: () => this.reconciler.activations.size,
@@ -294,7 +294,11 @@ export class AppnestHost {
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
       await host.startPlugins();
-      host.frontDoor = await options.adapters.frontDoor(host, { logger: host.logger.child('nest'), uploadDir: stagingDirOf(config.pluginsDir), pluginOf: () => host.errors.pluginOfCurrentCode() });
+      host.frontDoor = await options.adapters.frontDoor(host, {
+        logger: host.logger.child('nest'),
+        uploadDir: stagingDirOf(config.pluginsDir),
+        pluginOf: (cause) => host.errors.pluginOfCurrentCode(cause),
+      });
       if (db.kind === 'postgres') await host.cluster.start(options.adapters, db.url, host.instanceId);
       await new Promise<void>((resolve, reject) => {
         host.server.once('error', reject);

@@ -27,7 +27,7 @@ export interface HostAdapters {
   /** Announces stored changes to the other instances and hears theirs (PostgreSQL only). */
   channel(ctx: { url: string; instanceId: string; logger: HostLogger; onChange: (change: ClusterChange) => void; onResync: () => void }): ChangeChannel;
   /** The host's own HTTP routes (admin API, assets, the web app), around `api`. */
-  frontDoor(api: AdminApi, ctx: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor>;
+  frontDoor(api: AdminApi, ctx: { logger: HostLogger; uploadDir: string; pluginOf: (cause?: Error) => string | undefined }): Promise<FrontDoor>;
 }
 
 /** Uploaded archives kept in the database, so every instance can install the same files. */

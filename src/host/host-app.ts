@@ -29,7 +29,7 @@ class HostApiModule {}
  * Its logger is also every plugin's Nest `Logger` (Nest keeps one per process): `pluginOf` names
  * the plugin a line comes from.
  */
-export async function startHostApp(host: AdminApi, { logger, uploadDir, pluginOf }: { logger: HostLogger; uploadDir: string; pluginOf: () => string | undefined }): Promise<FrontDoor> {
+export async function startHostApp(host: AdminApi, { logger, uploadDir, pluginOf }: { logger: HostLogger; uploadDir: string; pluginOf: (cause?: Error) => string | undefined }): Promise<FrontDoor> {
   const server = express();
   server.disable('x-powered-by');
   server.locals[UPLOAD_DIR_LOCAL] = uploadDir;

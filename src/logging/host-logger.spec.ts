@@ -21,6 +21,16 @@ describe('HostLogger.forNest', () => {
     expect(logged('info', 'demo', (nest) => nest.error(new Error('boom'), 'Error: boom\n    at x', 'ExceptionsHandler'))).toEqual(['ERROR [plugin:demo] ExceptionsHandler: boom']);
   });
 
+  it('asks whose line it is with the error the line reports, when it has one', () => {
+    const causes: (Error | undefined)[] = [];
+    const nest = new HostLogger('info', 'nest', () => {}).forNest((cause) => (causes.push(cause), undefined));
+    const boom = new Error('boom');
+    nest.error(boom, 'ExceptionsHandler');
+    nest.error('failed', boom, 'DemoService');
+    nest.log('no error here', 'DemoService');
+    expect(causes).toEqual([boom, boom, undefined]);
+  });
+
   it("keeps Nest's start-up chatter and log() outside any plugin at debug", () => {
     expect(logged('info', 'demo', (nest) => nest.log('DemoModule dependencies initialized', 'InstanceLoader'))).toEqual([]);
     expect(logged('info', undefined, (nest) => nest.log('something of the host', 'AdminPluginsController'))).toEqual([]);

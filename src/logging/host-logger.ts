@@ -43,18 +43,21 @@ export class HostLogger {
 
   /**
    * Nest's logger interface over this one. Nest sets one logger for every `Logger` of the process,
-   * so each line asks `pluginOf` whose code wrote it: a plugin's lines (its `Logger`, Nest's
-   * ExceptionsHandler for its routes, its tasks) go under `plugin:<id>`, and its `log()` shows at
-   * info. Nest's own start-up chatter, and `log()` outside any plugin, stay at debug.
-   * ExceptionHandler (start failures) is dropped: the host reports those errors itself, once.
+   * so each line asks `pluginOf` whose code wrote it (given the error the line reports, if any):
+   * a plugin's lines (its `Logger`, Nest's ExceptionsHandler for its routes, its tasks) go under
+   * `plugin:<id>`, and its `log()` shows at info. Nest's own start-up chatter, and `log()` outside
+   * any plugin, stay at debug. ExceptionHandler (start failures) is dropped: the host reports
+   * those errors itself, once.
    */
-  forNest(pluginOf: () => string | undefined = () => undefined): LoggerService {
-    const write = (nestLevel: keyof typeof NEST_LEVELS, message: unknown, context?: unknown): void => {
+  forNest(pluginOf: (cause?: Error) => string | undefined = () => undefined): LoggerService {
+    const write = (nestLevel: keyof typeof NEST_LEVELS, message: unknown, params: unknown[]): void => {
+      const context = params.length ? params[params.length - 1] : undefined;
       if (context === 'ExceptionHandler') return;
       const name = typeof context === 'string' && context ? context : undefined;
-      // Without a level set live, skip finding the plugin (a stack walk outside its scope) for a line nobody shows.
+      // Without a level set live, skip finding the plugin (a stack walk) for a line nobody shows.
       if (this.levels.size === 0 && !this.enabled(nestLevel === 'log' ? 'info' : NEST_LEVELS[nestLevel])) return;
-      const pluginId = name !== undefined && NEST_CHATTER.has(name) ? undefined : pluginOf();
+      const cause = [message, ...params].find((p): p is Error => p instanceof Error);
+      const pluginId = name !== undefined && NEST_CHATTER.has(name) ? undefined : pluginOf(cause);
       const level: LogLevel = nestLevel === 'log' && pluginId !== undefined ? 'info' : NEST_LEVELS[nestLevel];
       if (!this.enabled(level, pluginId === undefined ? (name ?? this.context) : `plugin:${pluginId}`)) return;
       const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
@@ -62,13 +65,12 @@ export class HostLogger {
       const tag = `plugin:${pluginId}`;
       this.child(tag).log(level, name && name !== tag ? `${name}: ${text}` : text);
     };
-    const last = (params: unknown[]): unknown => (params.length ? params[params.length - 1] : undefined);
     return {
-      log: (m, ...rest) => write('log', m, last(rest)),
-      error: (m, ...rest) => write('error', m, last(rest)),
-      warn: (m, ...rest) => write('warn', m, last(rest)),
-      debug: (m, ...rest) => write('debug', m, last(rest)),
-      verbose: (m, ...rest) => write('verbose', m, last(rest)),
+      log: (m, ...rest) => write('log', m, rest),
+      error: (m, ...rest) => write('error', m, rest),
+      warn: (m, ...rest) => write('warn', m, rest),
+      debug: (m, ...rest) => write('debug', m, rest),
+      verbose: (m, ...rest) => write('verbose', m, rest),
     };
   }
 }

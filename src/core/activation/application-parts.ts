@@ -85,7 +85,7 @@ export async function createApplication(ctx: ActivationContext, root: DynamicMod
   setExportedProvidersResolver(ctx.exportsOf);
   try {
     return await withTimeout(
-      NestFactory.create(root, new PluginRoutesAdapter(server, pluginId), { logger: ctx.logger.child('nest').forNest(() => ctx.errors.pluginOfCurrentCode()), abortOnError: false }),
+      NestFactory.create(root, new PluginRoutesAdapter(server, pluginId), { logger: ctx.logger.child('nest').forNest((cause) => ctx.errors.pluginOfCurrentCode(cause)), abortOnError: false }),
       ctx.startTimeoutMs,
       () => new PluginError('PLG_START_TIMEOUT', `${subject} did not finish creating its providers within ${ctx.startTimeoutMs} ms.`, { pluginId }),
     );

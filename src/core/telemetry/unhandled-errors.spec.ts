@@ -9,7 +9,7 @@ describe('UnhandledErrors', () => {
   let lines: string[];
   let clock: number;
   const dirs = () => [['alpha', join(root, 'alpha')] as [string, string], ['alpha-beta', join(root, 'alpha-beta')] as [string, string]];
-  const tracker = () => new UnhandledErrors(new HostLogger('info', 'appnest', (line) => lines.push(line)), dirs, () => clock);
+  const tracker = () => new UnhandledErrors(new HostLogger('info', 'appnest', (line) => lines.push(line)), dirs, { now: () => clock });
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'appnest-stray-'));

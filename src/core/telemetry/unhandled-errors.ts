@@ -1,6 +1,6 @@
 import { sep } from 'node:path';
 import type { HostLogger } from '../../logging/host-logger';
-import { currentPluginScope, enterPluginScope, type EnterScope } from '../activation/plugin-scope';
+import { currentPluginScope, enterPluginScope, OUTSIDE_PLUGINS, type EnterScope } from '../activation/plugin-scope';
 
 import type { UnhandledErrorView, UnhandledKind } from '../../contracts/plugin-view';
 
@@ -19,24 +19,35 @@ interface PluginErrors {
 
 /**
  * Stray errors of plugin code (a rejection nobody awaited, a throw from a timer or an emitter
- * callback) that would otherwise end the process: each is attributed to a plugin, from the async
- * scope its code ran in or else from the stack's files under a plugin folder, logged once with
- * the plugin id and counted. A plugin with DEGRADED_AFTER of them within DEGRADED_WINDOW_MS is
- * degraded until it next starts; the host keeps serving.
+ * callback) that would otherwise end the process: each is attributed to a plugin, by the
+ * innermost frame of its stack under a plugin folder (and first, with `asyncScope`, by the async
+ * scope its code ran in), logged once with the plugin id and counted. A plugin with
+ * DEGRADED_AFTER of them within DEGRADED_WINDOW_MS is degraded until it next starts; the host
+ * keeps serving.
+ *
+ * The async scope also names the plugin of an error raised inside Node or a library from a call
+ * the plugin did not await (no plugin frame in its stack), but on Node 20 it turns on a hook
+ * that every promise of the process pays for; hence off unless asked for.
  */
 export class UnhandledErrors {
   private readonly plugins = new Map<string, PluginErrors>();
 
+  private readonly asyncScope: boolean;
+  private readonly now: () => number;
+
   constructor(
     private readonly logger: HostLogger,
-    /** The folders of the plugins this host knows, by id: the stack fallback. */
+    /** The folders of the plugins this host knows, by id: what stack frames are attributed by. */
     private readonly pluginDirs: () => Iterable<[string, string]>,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: { asyncScope?: boolean; now?: () => number } = {},
+  ) {
+    this.asyncScope = options.asyncScope ?? false;
+    this.now = options.now ?? Date.now;
+  }
 
-  /** The scope to run a plugin's request handling, tasks, event handlers and hooks in. */
+  /** The scope to run a plugin's request handling, tasks, event handlers and hooks in (a plain call without `asyncScope`). */
   enter(pluginId: string): EnterScope {
-    return enterPluginScope({ pluginId, owner: this });
+    return this.asyncScope ? enterPluginScope({ pluginId, owner: this }) : OUTSIDE_PLUGINS;
   }
 
   /** Starts receiving the process's stray errors; the process then no longer exits on them. */
@@ -54,11 +65,14 @@ export class UnhandledErrors {
     process.off('uncaughtException', onException);
   }
 
-  /** The plugin whose code runs now: the scope it entered, else the caller's stack. */
-  pluginOfCurrentCode(): string | undefined {
+  /**
+   * The plugin whose code runs now: the scope it entered, else the stack of `cause` (the error a
+   * log line reports, as Nest's ExceptionsHandler passes it), else the caller's stack.
+   */
+  pluginOfCurrentCode(cause?: unknown): string | undefined {
     const scope = currentPluginScope();
     if (scope?.owner === this) return scope.pluginId;
-    return this.attributeByStack(new Error('probe'));
+    return (cause instanceof Error ? this.attributeByStack(cause) : undefined) ?? this.attributeByStack(callersStack());
   }
 
   /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
@@ -131,6 +145,19 @@ function dispatch(kind: UnhandledKind, err: unknown): void {
 
 const onRejection = (reason: unknown): void => dispatch('unhandled rejection', reason);
 const onException = (err: unknown): void => dispatch('uncaught exception', err);
+
+/** Deep enough to reach the plugin's frame under a logging library's and Nest's own. */
+const PROBE_FRAMES = 40;
+
+function callersStack(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = PROBE_FRAMES;
+  try {
+    return new Error('probe');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
