@@ -30,6 +30,21 @@ describe('UnhandledErrors', () => {
     expect(tracker().attributeByStack('not an error')).toBeUndefined();
   });
 
+  it("names the plugin whose code calls, by the caller's stack: a frame close by, one under many library frames, the error a line reports first", () => {
+    mkdirSync(join(root, 'alpha'));
+    writeFileSync(join(root, 'alpha', 'caller.js'), 'module.exports = (work) => work();\n');
+    const viaAlpha = require(join(root, 'alpha', 'caller.js')) as <T>(work: () => T) => T;
+    const deep = <T>(depth: number, work: () => T): T => (depth === 0 ? work() : deep(depth - 1, work));
+    const errors = tracker();
+    const limit = Error.stackTraceLimit;
+    expect(viaAlpha(() => errors.pluginOfCurrentCode())).toBe('alpha');
+    expect(viaAlpha(() => deep(40, () => errors.pluginOfCurrentCode()))).toBe('alpha');
+    expect(deep(100, () => errors.pluginOfCurrentCode())).toBeUndefined();
+    const fromAlpha = viaAlpha(() => new Error('thrown in alpha'));
+    expect(errors.pluginOfCurrentCode(fromAlpha)).toBe('alpha');
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it(`marks a plugin degraded at ${DEGRADED_AFTER} errors within the window, once, and only while it runs`, () => {
     const errors = tracker();
     for (let i = 1; i < DEGRADED_AFTER; i++) errors.record('alpha', 'unhandled rejection', new Error(`stray ${i}`));

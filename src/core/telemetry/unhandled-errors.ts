@@ -72,7 +72,16 @@ export class UnhandledErrors {
   pluginOfCurrentCode(cause?: unknown): string | undefined {
     const scope = currentPluginScope();
     if (scope?.owner === this) return scope.pluginId;
-    return (cause instanceof Error ? this.attributeByStack(cause) : undefined) ?? this.attributeByStack(callersStack());
+    const byCause = cause instanceof Error ? this.attributeByStack(cause) : undefined;
+    if (byCause) return byCause;
+    // A plugin's log line comes a few frames above: a short stack first (its capture is most of the
+    // cost), a long one only when the short one ran out of frames without finding the plugin.
+    for (const frames of PROBE_FRAMES) {
+      const probe = callersStack(frames);
+      const pluginId = this.attributeByStack(probe);
+      if (pluginId || (probe.stack ?? '').split('\n').length <= frames) return pluginId;
+    }
+    return undefined;
   }
 
   /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
@@ -146,12 +155,12 @@ function dispatch(kind: UnhandledKind, err: unknown): void {
 const onRejection = (reason: unknown): void => dispatch('unhandled rejection', reason);
 const onException = (err: unknown): void => dispatch('uncaught exception', err);
 
-/** Deep enough to reach the plugin's frame under a logging library's and Nest's own. */
-const PROBE_FRAMES = 40;
+/** How many frames of the caller's stack are looked at: enough for a direct call, then under a logging library's and Nest's own. */
+const PROBE_FRAMES = [16, 64];
 
-function callersStack(): Error {
+function callersStack(frames: number): Error {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = PROBE_FRAMES;
+  Error.stackTraceLimit = frames;
   try {
     return new Error('probe');
   } finally {
