@@ -25,13 +25,29 @@ const examplePlugins = {
   },
 };
 
-// Integration tests run twice: on the embedded database (PGlite) and on the real PostgreSQL.
+// Integration tests run twice: on the embedded database (PGlite) and on the real PostgreSQL. Those
+// whose subject the database does not touch (the web app in Chromium, how the CLI finds its host,
+// plugins' own npm packages, the docs' curl samples, the front-end files) run on the embedded one alone.
+const ONE_DATABASE = [
+  '<rootDir>/test/browser/',
+  '<rootDir>/test/cli-docs.e2e.ts',
+  '<rootDir>/test/cli-plugin-folder.e2e.ts',
+  '<rootDir>/test/npm-dependencies.e2e.ts',
+  '<rootDir>/test/frontend-spa.e2e.ts',
+  '<rootDir>/test/frontend-assets.e2e.ts',
+];
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     examplePlugins,
     { ...common, displayName: 'embedded', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-embedded.js'] },
-    { ...common, displayName: 'postgres', testMatch: ['<rootDir>/test/**/*.e2e.ts'], setupFiles: ['<rootDir>/test/support/db-postgres.js'] },
+    {
+      ...common,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/test/**/*.e2e.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, ...ONE_DATABASE],
+      setupFiles: ['<rootDir>/test/support/db-postgres.js'],
+    },
   ],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 60000,
