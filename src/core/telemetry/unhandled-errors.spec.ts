@@ -45,6 +45,17 @@ describe('UnhandledErrors', () => {
     expect(Error.stackTraceLimit).toBe(limit);
   });
 
+  it('finds no plugin, and does not throw, when code replaced Error.prepareStackTrace with one that returns no text', () => {
+    const prepare = Error.prepareStackTrace;
+    Error.prepareStackTrace = (_err, sites) => sites;
+    try {
+      expect(tracker().pluginOfCurrentCode()).toBeUndefined();
+      expect(tracker().attributeByStack(new Error('with call sites for a stack'))).toBeUndefined();
+    } finally {
+      Error.prepareStackTrace = prepare;
+    }
+  });
+
   it(`marks a plugin degraded at ${DEGRADED_AFTER} errors within the window, once, and only while it runs`, () => {
     const errors = tracker();
     for (let i = 1; i < DEGRADED_AFTER; i++) errors.record('alpha', 'unhandled rejection', new Error(`stray ${i}`));

@@ -79,14 +79,14 @@ export class UnhandledErrors {
     for (const frames of PROBE_FRAMES) {
       const probe = callersStack(frames);
       const pluginId = this.attributeByStack(probe);
-      if (pluginId || (probe.stack ?? '').split('\n').length <= frames) return pluginId;
+      if (pluginId || stackText(probe).split('\n').length <= frames) return pluginId;
     }
     return undefined;
   }
 
   /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
   attributeByStack(err: unknown): string | undefined {
-    const stack = err instanceof Error ? (err.stack ?? '') : '';
+    const stack = stackText(err);
     const dirs = [...this.pluginDirs()].map(([id, dir]) => [id, dir.endsWith(sep) ? dir : dir + sep] as const);
     for (const line of stack.split('\n').slice(1)) {
       if (line.includes(`${sep}node_modules${sep}`)) continue;
@@ -166,6 +166,12 @@ function callersStack(frames: number): Error {
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** The stack of an error as text; '' when there is none, or code replaced Error.prepareStackTrace with one that returns something else. */
+function stackText(err: unknown): string {
+  const stack = err instanceof Error ? (err.stack as unknown) : undefined;
+  return typeof stack === 'string' ? stack : '';
 }
 
 function describe(err: unknown): string {
