@@ -5,17 +5,20 @@ import { ADMIN_TOKEN, TestSandbox } from './support/test-host';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Calls a host process's HTTP API with the admin token; the answer as JSON. */
+const adminCaller = (url: () => string) => async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(url() + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
 describeDb('stray errors of plugin code', () => {
   let sandbox: TestSandbox;
   let host: { child: ChildProcess; url: string; output: () => string };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(host.url + path, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = adminCaller(() => host.url);
   const view = async () => (await call('GET', '/api/admin/plugins/stray-errors')).body;
   /** Fires one stray error through a route and waits until the host has counted it. */
   const fire = async (route: string, expected: number) => {
@@ -97,14 +100,7 @@ describeDb('stray errors of plugin code', () => {
 describeDb('stray errors with APPNEST_ASYNC_ATTRIBUTION=1', () => {
   let sandbox: TestSandbox;
   let host: { child: ChildProcess; url: string; output: () => string };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(host.url + path, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = adminCaller(() => host.url);
 
   beforeAll(async () => {
     sandbox = await TestSandbox.create(['stray-errors']);
