@@ -72,28 +72,27 @@ export class UnhandledErrors {
   pluginOfCurrentCode(cause?: unknown): string | undefined {
     const scope = currentPluginScope();
     if (scope?.owner === this) return scope.pluginId;
-    const byCause = cause instanceof Error ? this.attributeByStack(cause) : undefined;
+    const dirs = this.folders();
+    const byCause = cause instanceof Error ? ownerOf(stackText(cause).split('\n'), dirs) : undefined;
     if (byCause) return byCause;
     // A plugin's log line comes a few frames above: a short stack first (its capture is most of the
     // cost), a long one only when the short one ran out of frames without finding the plugin.
     for (const frames of PROBE_FRAMES) {
-      const probe = callersStack(frames);
-      const pluginId = this.attributeByStack(probe);
-      if (pluginId || stackText(probe).split('\n').length <= frames) return pluginId;
+      const lines = stackText(callersStack(frames)).split('\n');
+      const pluginId = ownerOf(lines, dirs);
+      if (pluginId || lines.length <= frames) return pluginId;
     }
     return undefined;
   }
 
   /** The plugin whose folder holds the innermost stack frame that is under any plugin folder. */
   attributeByStack(err: unknown): string | undefined {
-    const stack = stackText(err);
-    const dirs = [...this.pluginDirs()].map(([id, dir]) => [id, dir.endsWith(sep) ? dir : dir + sep] as const);
-    for (const line of stack.split('\n').slice(1)) {
-      if (line.includes(`${sep}node_modules${sep}`)) continue;
-      const owner = dirs.find(([, dir]) => line.includes(dir));
-      if (owner) return owner[0];
-    }
-    return undefined;
+    return ownerOf(stackText(err).split('\n'), this.folders());
+  }
+
+  /** Each known plugin's folder, ending with a separator so that `alpha` is not found in `alpha-beta`. */
+  private folders(): [string, string][] {
+    return [...this.pluginDirs()].map(([id, dir]) => [id, dir.endsWith(sep) ? dir : dir + sep]);
   }
 
   record(pluginId: string, kind: UnhandledKind, err: unknown): void {
@@ -166,6 +165,16 @@ function callersStack(frames: number): Error {
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** The plugin of the innermost frame (the lines after the message) under one of `dirs`, outside node_modules. */
+function ownerOf(stackLines: string[], dirs: [string, string][]): string | undefined {
+  for (const line of stackLines.slice(1)) {
+    if (line.includes(`${sep}node_modules${sep}`)) continue;
+    const owner = dirs.find(([, dir]) => line.includes(dir));
+    if (owner) return owner[0];
+  }
+  return undefined;
 }
 
 /** The stack of an error as text; '' when there is none, or code replaced Error.prepareStackTrace with one that returns something else. */
