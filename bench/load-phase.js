@@ -12,10 +12,9 @@ const NOT_AVAILABLE = 'n/a (asset endpoint not available)';
 
 /**
  * Alternating load runs; with `pids`, each sample also has the server's CPU time per answered
- * request (µs), which a busy machine disturbs far less than the rate does. With `together`, each
- * run loads both sides at the same time instead (the same number of connections each).
+ * request (µs), which a busy machine disturbs far less than the rate does.
  */
-async function alternate(urls, runs, seconds, connections, pids, { together = false } = {}) {
+async function alternate(urls, runs, seconds, connections, pids) {
   const samples = { appnest: [], static: [] };
   const firstFailure = {};
   const measure = async (side) => {
@@ -32,8 +31,7 @@ async function alternate(urls, runs, seconds, connections, pids, { together = fa
   };
   for (let run = 0; run < runs; run++) {
     const order = run % 2 ? ['static', 'appnest'] : ['appnest', 'static'];
-    if (together) await Promise.all(order.map(measure));
-    else for (const side of order) await measure(side);
+    for (const side of order) await measure(side);
   }
   const summary = {};
   for (const side of ['appnest', 'static']) {
@@ -101,4 +99,4 @@ async function measureAssets(appnest, staticApp, plugin, opts, log) {
   return { available: true, bytes: Buffer.byteLength(probe.body), ...summary };
 }
 
-module.exports = { measureLoad, alternate };
+module.exports = { measureLoad };

@@ -45,14 +45,24 @@ function load(url, { seconds, connections = 10 }) {
   });
 }
 
-/** Starts open-ended load on `url`; `stop()` resolves the summary (failures count, not latency). */
+/**
+ * Starts open-ended load on `url`; `answered` counts the 2xx answers so far (read it at any moment
+ * to take a window of the load), `stop()` resolves the summary (failures count, not latency).
+ */
 function startLoad(url, { connections = 10 } = {}) {
   const instance = autocannon({ url, connections, duration: 3600 });
+  const counts = { answered: 0 };
+  instance.on('response', (_client, statusCode) => {
+    if (statusCode >= 200 && statusCode <= 299) counts.answered++;
+  });
   const done = new Promise((resolve, reject) => {
     instance.on('done', (result) => resolve(summarise(result)));
     instance.on('error', reject);
   });
   return {
+    get answered() {
+      return counts.answered;
+    },
     stop() {
       instance.stop();
       return done;

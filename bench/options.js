@@ -11,6 +11,7 @@
 //   --metrics-only only the settings' cost phase: metrics on vs off, async attribution on vs off (at the largest N)
 //   --boot-only    only the boot rows (warm, cold, static at each N)
 //   BENCH_METRICS_AA=1  that phase with both hosts as configured by default: the rows' own noise
+//   BENCH_METRICS_ROUNDS  rounds of the settings' rows, each a pair of hosts booted afresh (even; default 8, quick 2)
 
 function list(value, fallback) {
   return value
@@ -33,6 +34,8 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
   if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`BENCH_N must list whole numbers from 1 to 999, got '${env.BENCH_N}'.`);
   const runs = Number(env.BENCH_RUNS || (quick ? 2 : 5));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS must be a positive whole number, got '${env.BENCH_RUNS}'.`);
+  const metricsRounds = Number(env.BENCH_METRICS_ROUNDS || (quick ? 2 : 8));
+  if (!Number.isInteger(metricsRounds) || metricsRounds < 2 || metricsRounds % 2) throw new Error(`BENCH_METRICS_ROUNDS must be an even whole number from 2, got '${env.BENCH_METRICS_ROUNDS}'.`);
   const dbs = list(env.BENCH_DB, ['postgres', 'pglite']);
   if (dbs.some((d) => !['postgres', 'pglite'].includes(d))) throw new Error(`BENCH_DB must list postgres and/or pglite, got '${env.BENCH_DB}'.`);
   const maxN = ns[ns.length - 1];
@@ -48,8 +51,10 @@ function parseOptions(argv = process.argv.slice(2), env = process.env) {
     // totals 2 routes * (warmup + loadRuns * loadSeconds): 64 s by default, "about a minute".
     loadRuns: quick ? runs : runs * 2,
     loadSeconds: quick ? 2 : 3,
-    // Metrics on vs off: per round (two rounds), alternating runs of loadSeconds per side.
-    metricsRuns: quick ? 2 : 10,
+    // Metrics on vs off: rounds of a pair of hosts booted afresh (an even number), each loaded
+    // without a break for warmupSeconds and then metricsRuns windows of loadSeconds.
+    metricsRounds,
+    metricsRuns: quick ? 2 : 3,
     warmupSeconds: quick ? 0 : 2,
     assetSeconds: quick ? 2 : 3,
     loadedCycles: quick ? 3 : 20,

@@ -25,16 +25,16 @@ const TARGETS = {
   metricsCost: { text: 'ratio ≥ 0.97', ok: (r) => r.ratio >= 0.97 },
 };
 
-/** `paired`: [appnest samples, static samples] taken run by run; the ratio is then the median of their ratios. */
 /** The req/s and CPU rows of one setting measured on vs off (metrics-phase.js). */
 function settingRows(db, m, what, detail, target) {
-  const s = (side, key) => m[side].samples.map((x) => x[key]);
+  // The ratios are the phase's own: the geometric mean of its rounds' paired medians.
   return [
-    withFailures(row(db, `req/s, /ping, ${what}${detail}`, m.n, m.on.rps, m.off.rps, rps, target, [s('on', 'rps'), s('off', 'rps')]), { appnest: m.on, static: m.off }),
-    row(db, `CPU per request, /ping, ${what}`, m.n, m.on.cpuUs, m.off.cpuUs, us, undefined, [s('on', 'cpuUs'), s('off', 'cpuUs')]),
+    withFailures({ ...row(db, `req/s, /ping, ${what}${detail}`, m.n, m.on.rps, m.off.rps, rps, target), ratio: m.ratio }, { appnest: m.on, static: m.off }),
+    { ...row(db, `CPU per request, /ping, ${what}`, m.n, m.on.cpuUs, m.off.cpuUs, us, undefined), ratio: m.cpuRatio },
   ];
 }
 
+/** `paired`: [appnest samples, static samples] taken run by run; the ratio is then the median of their ratios. */
 function row(db, metric, n, appnestValue, staticValue, format, target, paired) {
   let ratio = typeof appnestValue === 'number' && typeof staticValue === 'number' && staticValue > 0 ? appnestValue / staticValue : null;
   if (ratio !== null && paired) ratio = pairedRatio(...paired);
