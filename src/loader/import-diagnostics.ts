@@ -50,12 +50,19 @@ export interface MissingImport {
  * is one compiled from ESM (whose exports are all defined up front, cycles included).
  */
 export function missingImports(file: string, compiledCode: string, exportsOf: (request: string) => object | undefined): MissingImport[] {
+  // The inline source map is most of the text and holds no code.
+  const mapAt = compiledCode.lastIndexOf('\n//# sourceMappingURL=');
+  const code = mapAt === -1 ? compiledCode : compiledCode.slice(0, mapAt);
+  const imports = new Map<string, { request: string; target: object; names: Set<string> }>();
+  for (const [, binding, request] of code.matchAll(/^const (_\w+) = (?:\/\*#__PURE__\*\/ _interop_require_\w+\()?require\("(\.[^"]+)"\)/gm)) {
+    const target = exportsOf(request);
+    if (target) imports.set(binding, { request, target, names: new Set() });
+  }
+  if (imports.size === 0) return [];
+  for (const [, binding, name] of code.matchAll(/\b(_\w+)\.([A-Za-z_$][\w$]*)/g)) imports.get(binding)?.names.add(name);
   const missing: MissingImport[] = [];
   let source: string | undefined;
-  for (const [, binding, request] of compiledCode.matchAll(/^const (_\w+) = (?:\/\*#__PURE__\*\/ _interop_require_\w+\()?require\("(\.[^"]+)"\)/gm)) {
-    const target = exportsOf(request);
-    if (!target) continue;
-    const names = new Set([...compiledCode.matchAll(new RegExp(`\\b${binding}\\.([A-Za-z_$][\\w$]*)`, 'g'))].map((m) => m[1]));
+  for (const { request, target, names } of imports.values()) {
     for (const name of names) {
       if (name === 'default' || name in target) continue;
       source ??= readFileSync(file, 'utf8');

@@ -73,8 +73,10 @@ export class PluginCodeLoader {
     readonly pluginId: string,
     readonly pluginDir: string,
     private readonly compiler: PluginCompiler,
+    /** The content digest of the plugin's files as scanned (see PluginLoader.codeLoader). */
+    private readonly digests?: ReadonlyMap<string, string>,
   ) {
-    this.roots = [...new Set([pluginDir, realpathSync(pluginDir)])].map((dir) => dir + sep);
+    this.roots = [...new Set([pluginDir, realpathSync.native(pluginDir)])].map((dir) => dir + sep);
   }
 
   private isInside(file: string): boolean {
@@ -100,7 +102,7 @@ export class PluginCodeLoader {
     const module = { exports: {} as unknown, id: file, filename: file, loaded: false, children: [], paths: [] as string[], require: undefined as unknown };
     const localRequire = this.localRequire(file, dependency);
     module.require = localRequire;
-    const compiled = dependency ? this.compiler.compiledDependency(file, this.pluginId) : this.compiler.compiled(file, this.pluginId);
+    const compiled = dependency ? this.compiler.compiledDependency(file, this.pluginId) : this.compiler.compiled(file, this.pluginId, this.digests?.get(file));
     this.evaluate(file, compiled).call(module.exports, module.exports, localRequire, module, file, dirname(file));
     module.loaded = true;
     record.exports = module.exports;
@@ -138,7 +140,7 @@ export class PluginCodeLoader {
     const frame = firstFrameIn((err as Error | undefined)?.stack, new Set(this.registry.keys()));
     if (!frame) return undefined;
     if (process.sourceMapsEnabled || IN_NODE_MODULES.test(frame.file)) return formatPosition(this.pluginDir, frame);
-    const code = this.compiler.compiled(frame.file, this.pluginId).code;
+    const code = this.compiler.compiled(frame.file, this.pluginId, this.digests?.get(frame.file)).code;
     return formatPosition(this.pluginDir, originalPosition(code, frame.file, frame.line, frame.column));
   }
 

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type { DiscoveredPlugin } from '../discovery/plugin-scanner';
 import { PluginError } from '../errors/plugin-error';
+import { fingerprintFolder } from '../core/registry/plugin-entry';
 import { PluginCompiler } from './plugin-compiler';
 import { PluginLoader } from './plugin-loader';
 
@@ -81,6 +83,32 @@ describe('PluginCompiler.precompile', () => {
     expect(error).toBeInstanceOf(PluginError);
     expect((error as PluginError).code).toBe('PLG_COMPILE_FAILED');
     expect((error as PluginError).message).toMatch(/broken\.ts:\d+:\d+/);
+  });
+});
+
+describe('PluginCompiler with the digests of a scan', () => {
+  it('finds the code of a file by its scanned digest without reading it, and reads the file when the digest is unknown', async () => {
+    const dir = join(root, 'plugins', 'demo');
+    const file = write('plugins/demo/a.ts', classSource('A'));
+    const { files } = await fingerprintFolder(dir);
+    const digest = files.get(file)!;
+    expect(digest).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    const compiler = new PluginCompiler(dataDir);
+    const code = compiler.compiled(file, 'demo', digest).code;
+    await compiler.flushCaches();
+
+    // Changed on disk after the scan: the scanned digest still names the code of the scanned file,
+    // which is what the fingerprint (and so the registry) says is loaded.
+    writeFileSync(file, classSource('Changed'));
+    const again = new PluginCompiler(dataDir);
+    expect(again.compiled(file, 'demo', digest).code).toBe(code);
+    expect(await again.precompile([file], () => digest)).toBe(0);
+    // Without the digest, or with one that has no entry, the file is read and compiled as it is now.
+    expect(again.compiled(file, 'demo').code).toContain('class Changed');
+    expect(again.compiled(file, 'demo', 'f'.repeat(64)).code).toContain('class Changed');
+    rmSync(file);
+    expect(again.compiled(file, 'demo', digest).code).toBe(code);
+    expect(() => again.compiled(file, 'demo')).toThrow(/ENOENT/);
   });
 });
 

@@ -68,9 +68,12 @@ export class PluginCompiler {
     return this.compiled(file, pluginId).code;
   }
 
-  /** Like compile(), with the cache entry's path. */
-  compiled(file: string, pluginId: string): CompiledFile {
-    return this.cached(file, (source) => transform(source, optionsFor(file), pluginId, file, PLUGIN_FAULT));
+  /**
+   * Like compile(), with the cache entry's path. `digest`, the file's content digest as the
+   * plugin's folder was last scanned, finds a cached entry without reading the file.
+   */
+  compiled(file: string, pluginId: string, digest?: string): CompiledFile {
+    return this.cached(file, (source) => transform(source, optionsFor(file), pluginId, file, PLUGIN_FAULT), digest);
   }
 
   /**
@@ -88,21 +91,31 @@ export class PluginCompiler {
    */
   compiledDependency(file: string, pluginId: string): CompiledFile {
     if (!isModuleFile(file)) {
-      const source = readFileSync(file, 'utf8');
-      return { code: source.startsWith('#!') ? `//${source}` : source, cacheFile: this.cachePath(file, source) };
+      const bytes = readFileSync(file);
+      const source = bytes.toString('utf8');
+      return { code: source.startsWith('#!') ? `//${source}` : source, cacheFile: this.cachePath(file, digestOf(bytes)) };
     }
     return this.cached(file, (source) => transform(source, { ...DEPENDENCY_OPTIONS, filename: file }, pluginId, file, DEPENDENCY_FAULT));
   }
 
-  /** The cached CommonJS code of `file`, made by `make` on a miss and stored. */
-  private cached(file: string, make: (source: string) => string): CompiledFile {
-    const source = readFileSync(file, 'utf8');
-    const cacheFile = this.cachePath(file, source);
-    const hit = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
-    if (hit !== undefined) return { code: hit, cacheFile };
-    const code = make(source);
+  /** The cached CommonJS code of `file`, made by `make` on a miss and stored; `digest` as in compiled(). */
+  private cached(file: string, make: (source: string) => string, digest?: string): CompiledFile {
+    if (digest !== undefined) {
+      const hit = this.hit(this.cachePath(file, digest));
+      if (hit) return hit;
+    }
+    const bytes = readFileSync(file);
+    const cacheFile = this.cachePath(file, digestOf(bytes));
+    const hit = this.hit(cacheFile);
+    if (hit) return hit;
+    const code = make(bytes.toString('utf8'));
     this.store(cacheFile, code);
     return { code, cacheFile };
+  }
+
+  private hit(cacheFile: string): CompiledFile | undefined {
+    const code = this.unwrittenCode.get(cacheFile) ?? readIfExists(cacheFile)?.toString('utf8');
+    return code === undefined ? undefined : { code, cacheFile };
   }
 
   /** V8's code cache stored for a compiled file, if any. */
@@ -120,15 +133,19 @@ export class PluginCompiler {
    * Compiles `files` ahead of loading, on swc's worker threads (several files at once), so a cold
    * start does not compile them one by one on the main thread. A file that does not compile (or
    * cannot be read) is left out: loading it reports the error with the plugin's name. Never
-   * throws; returns how many files were compiled.
+   * throws; returns how many files were compiled. `knownDigest` gives a file's digest as in
+   * compiled(): a file whose entry exists by it is not read.
    */
-  async precompile(files: string[]): Promise<number> {
+  async precompile(files: string[], knownDigest?: (file: string) => string | undefined): Promise<number> {
     const pending: { file: string; source: string; cached: string }[] = [];
+    const cachedAlready = (cached: string) => this.unwrittenCode.has(cached) || existsSync(cached);
     for (const file of files) {
       try {
-        const source = readFileSync(file, 'utf8');
-        const cached = this.cachePath(file, source);
-        if (!this.unwrittenCode.has(cached) && !existsSync(cached)) pending.push({ file, source, cached });
+        const known = knownDigest?.(file);
+        if (known !== undefined && cachedAlready(this.cachePath(file, known))) continue;
+        const bytes = readFileSync(file);
+        const cached = this.cachePath(file, digestOf(bytes));
+        if (!cachedAlready(cached)) pending.push({ file, source: bytes.toString('utf8'), cached });
       } catch {
         // An unreadable file is reported by compile() when it is loaded.
       }
@@ -170,8 +187,9 @@ export class PluginCompiler {
     this.quietTimer = setTimeout(() => void this.flushCaches(), QUIET_MS).unref();
   }
 
-  private cachePath(file: string, source: string): string {
-    const hash = createHash('sha256').update(OPTIONS_FINGERPRINT).update('\0').update(file).update('\0').update(source).digest('hex');
+  /** Where the code of `file` with content `digest` (digestOf its bytes) is cached. */
+  private cachePath(file: string, digest: string): string {
+    const hash = createHash('sha256').update(OPTIONS_FINGERPRINT).update('\0').update(file).update('\0').update(digest).digest('hex');
     return join(this.cacheDir, hash.slice(0, 2), `${hash}.js`);
   }
 
@@ -238,6 +256,11 @@ function transform(source: string, options: Options, pluginId: string, file: str
   } catch (err) {
     throw new PluginError('PLG_COMPILE_FAILED', `Plugin '${pluginId}' ${fault.what}: ${describeSwcError(err, file)}`, { pluginId, hint: fault.hint, cause: err, details: { file } });
   }
+}
+
+/** A file's content digest, as fingerprintFolder takes it: sha256 of its bytes. */
+function digestOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function readIfExists(file: string): Buffer | undefined {

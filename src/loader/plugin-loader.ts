@@ -45,16 +45,20 @@ export const PLUGIN_PATH = new RegExp(`^/${pluginRoutePrefix('([^/?#]+)')}(?:[/?
 export class PluginLoader {
   constructor(private readonly compiler: PluginCompiler) {}
 
-  /** A fresh registry for the plugin's code (used alone to run migrations of a plugin that is not active). */
-  codeLoader(plugin: DiscoveredPlugin): PluginCodeLoader {
-    return new PluginCodeLoader(plugin.id, plugin.dir, this.compiler);
+  /**
+   * A fresh registry for the plugin's code (used alone to run migrations of a plugin that is not
+   * active). `digests`: the content digest of each file as its folder was scanned (the registry's
+   * fileDigests), which finds compiled files in the cache without reading them again.
+   */
+  codeLoader(plugin: DiscoveredPlugin, digests?: ReadonlyMap<string, string>): PluginCodeLoader {
+    return new PluginCodeLoader(plugin.id, plugin.dir, this.compiler, digests);
   }
 
   /**
    * Compiles the backend sources of `plugins` into the cache ahead of loading them, several at a
    * time (see PluginCompiler.precompile): what a cold start of many plugins waits for.
    */
-  async precompile(plugins: DiscoveredPlugin[]): Promise<number> {
+  async precompile(plugins: DiscoveredPlugin[], digests?: ReadonlyMap<string, string>): Promise<number> {
     const files = plugins.flatMap((plugin) => {
       try {
         return plugin.backendRoot ? backendSources(plugin.backendRoot, plugin.frontendRoot) : [];
@@ -62,12 +66,13 @@ export class PluginLoader {
         return []; // a folder that cannot be listed fails when the plugin loads, with its name
       }
     });
-    return this.compiler.precompile(files);
+    return this.compiler.precompile(files, digests && ((file) => digests.get(file)));
   }
 
-  loadBackend(plugin: DiscoveredPlugin): LoadedBackend {
+  /** `digests` as in codeLoader(). */
+  loadBackend(plugin: DiscoveredPlugin, digests?: ReadonlyMap<string, string>): LoadedBackend {
     if (!plugin.markerFile) throw new PluginError('PLG_INTERNAL', `Plugin '${plugin.id}' has no backend to load.`, { pluginId: plugin.id });
-    const code = this.codeLoader(plugin);
+    const code = this.codeLoader(plugin, digests);
     const tables = getMetadataArgsStorage().tables;
     const tablesBefore = tables.length;
     let moduleExports: unknown;

@@ -18,7 +18,7 @@ export function tableOwners(rc: ReconcileContext, except?: string): Map<string, 
 export async function preparePlugin(rc: ReconcileContext, entry: PluginEntry, tables: Map<string, string>, ledger?: Map<string, Map<string, string>>): Promise<number> {
   const plugin = entry.discovered!;
   if (!entry.backend || needsLoading(entry)) {
-    rc.registry.loaded(plugin.id, rc.deps.loader.loadBackend(plugin));
+    rc.registry.loaded(plugin.id, rc.deps.loader.loadBackend(plugin, entry.fileDigests));
     registerOwnedClasses(plugin.id, entry.backend!.code.ownClasses);
   }
   const prefix = plugin.id.replace(/-/g, '_');

@@ -21,11 +21,10 @@ export async function startMissing(rc: ReconcileContext, order: string[], failur
   if (batch.length === 0) return false;
   const tables = tableOwners(rc);
   const ledger = await rc.deps.migrator.appliedByPlugin();
+  const toLoad = batch.map((id) => rc.registry.get(id)!).filter(needsLoading);
   await rc.deps.loader.precompile(
-    batch
-      .map((id) => rc.registry.get(id)!)
-      .filter(needsLoading)
-      .map((entry) => entry.discovered!),
+    toLoad.map((entry) => entry.discovered!),
+    new Map(toLoad.flatMap((entry) => [...(entry.fileDigests ?? [])])),
   );
   const migrated = new Map<string, number>();
   let loading = batch[0];

@@ -3,7 +3,7 @@ import type { PluginRecord } from '../../database/plugin-record.entity';
 import { PluginError } from '../../errors/plugin-error';
 import type { LoadedBackend } from '../../loader/plugin-loader';
 import type { HostLogger } from '../../logging/host-logger';
-import { fingerprintFolder, type EntryFields, type PluginEntry } from './plugin-entry';
+import { fingerprintFolder, type EntryFields, type FolderFingerprint, type PluginEntry } from './plugin-entry';
 import type { PluginState } from './plugin-state';
 import type { RollbackView } from '../../contracts/plugin-view';
 import { UNINSTALLED, type PluginStore } from './plugin-store';
@@ -76,11 +76,14 @@ export class PluginRegistry {
     const changed: string[] = [];
     const seen = new Set<string>();
     const { plugins, held } = this.holdRunning(scan.plugins);
-    const records = await this.store.ensureAll(plugins.map((d) => ({ id: d.id, version: d.version })));
-    const fingerprints = await fingerprintsOf(
-      plugins.filter((d) => !held.has(d.id)),
-      blocking,
-    );
+    // The database's round trips overlap the reading of the folders.
+    const [records, fingerprints] = await Promise.all([
+      this.store.ensureAll(plugins.map((d) => ({ id: d.id, version: d.version }))),
+      fingerprintsOf(
+        plugins.filter((d) => !held.has(d.id)),
+        blocking,
+      ),
+    ]);
     for (const discovered of plugins) {
       seen.add(discovered.id);
       const record = records.get(discovered.id)!;
@@ -95,12 +98,12 @@ export class PluginRegistry {
         changed.push(discovered.id);
         continue;
       }
-      const fingerprint = fingerprints.get(discovered.id)!;
+      const { fingerprint, files: fileDigests } = fingerprints.get(discovered.id)!;
       if (!existing) added.push(discovered.id);
       else if ((existing.fingerprint !== fingerprint || !existing.discovered) && !added.includes(discovered.id)) changed.push(discovered.id);
       // A plugin.json fixed again clears the error it left; a reload clears any other.
       const reloadError = existing?.reloadError?.code === 'PLG_INVALID_DESCRIPTOR' ? undefined : existing?.reloadError;
-      this.entries.set(discovered.id, { ...existing, id: discovered.id, discovered, record, fingerprint, reloadError, state: existing?.state ?? 'installed' });
+      this.entries.set(discovered.id, { ...existing, id: discovered.id, discovered, record, fingerprint, fileDigests, reloadError, state: existing?.state ?? 'installed' });
     }
     const removed: string[] = [];
     for (const record of records.values()) {
@@ -244,8 +247,8 @@ export class PluginRegistry {
 }
 
 /** The fingerprints of several plugin folders: a few read at a time (their reads overlap), or one after the other when `blocking`. */
-async function fingerprintsOf(plugins: DiscoveredPlugin[], blocking: boolean): Promise<Map<string, string>> {
-  const result = new Map<string, string>();
+async function fingerprintsOf(plugins: DiscoveredPlugin[], blocking: boolean): Promise<Map<string, FolderFingerprint>> {
+  const result = new Map<string, FolderFingerprint>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < plugins.length) {
