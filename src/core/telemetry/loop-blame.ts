@@ -111,7 +111,7 @@ export class LoopBlame {
     for (const [id, dir] of this.pluginDirs()) {
       const forms = new Set([dir]);
       try {
-        forms.add(realpathSync(dir));
+        forms.add(realpathSync.native(dir));
       } catch {
         // removed meanwhile: the given path is enough
       }

@@ -4,7 +4,8 @@ import { RequestSeries } from './request-series';
 describe('RequestSeries', () => {
   it('exposes requests by route and status class, and a cumulative duration histogram, as prom-client would', async () => {
     const registry = new Registry();
-    const series = new RequestSeries(registry, [0.01, 0.1]);
+    const series = new RequestSeries([0.01, 0.1]);
+    series.register(registry);
     series.record('notes', 'GET', '/api/plugins/notes/notes/:id', 200, 0.004);
     series.record('notes', 'GET', '/api/plugins/notes/notes/:id', 404, 0.05);
     series.record('notes', 'GET', '/api/plugins/notes/notes/:id', 200, 0.5);
@@ -35,7 +36,8 @@ describe('RequestSeries', () => {
 
   it('forgets the series of plugins no longer installed', async () => {
     const registry = new Registry();
-    const series = new RequestSeries(registry, [0.1]);
+    const series = new RequestSeries([0.1]);
+    series.register(registry);
     series.record('a', 'GET', '/api/plugins/a/x', 200, 0.01);
     series.record('b', 'GET', '/api/plugins/b/x', 200, 0.01);
     series.forget(new Set(['b']));

@@ -22,10 +22,10 @@ export class RequestSeries {
   private readonly byPlugin = new Map<string, { routes: Map<string | undefined, string>; series: Map<string, Map<string, RouteSeries>> }>();
   private readonly series = new Set<RouteSeries>();
 
-  constructor(
-    registry: Registry,
-    private readonly buckets: number[],
-  ) {
+  constructor(private readonly buckets: number[]) {}
+
+  /** Adds the two series to `registry`, which reads them from the arrays at each scrape. */
+  register(registry: Registry): void {
     const read = this.series;
     const bounds = this.buckets;
     // The registry asks each metric for `get()` (name, help, type, values): these two answer it from the arrays.
