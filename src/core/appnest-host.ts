@@ -294,12 +294,17 @@ export class AppnestHost {
     try {
       if (token.generated) host.logger.info(`Admin token (shown once, kept in ${token.file}): ${token.token}`);
       await host.startPlugins();
-      host.frontDoor = await options.adapters.frontDoor(host, {
-        logger: host.logger.child('nest'),
-        uploadDir: stagingDirOf(config.pluginsDir),
-        pluginOf: (cause) => host.errors.pluginOfCurrentCode(cause),
-      });
-      if (db.kind === 'postgres') await host.cluster.start(options.adapters, db.url, host.instanceId);
+      // The cluster channel connects while the front door is built; a change it hears waits in the change queue.
+      const [frontDoor, following] = await Promise.allSettled([
+        options.adapters.frontDoor(host, {
+          logger: host.logger.child('nest'),
+          uploadDir: stagingDirOf(config.pluginsDir),
+          pluginOf: (cause) => host.errors.pluginOfCurrentCode(cause),
+        }),
+        db.kind === 'postgres' ? host.cluster.start(options.adapters, db.url, host.instanceId) : undefined,
+      ]);
+      if (frontDoor.status === 'fulfilled') host.frontDoor = frontDoor.value;
+      for (const outcome of [frontDoor, following]) if (outcome.status === 'rejected') throw outcome.reason;
       await new Promise<void>((resolve, reject) => {
         host.server.once('error', reject);
         host.server.listen(config.port, resolve);

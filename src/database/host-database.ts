@@ -8,6 +8,7 @@ import { SharedDataSource } from './shared-data-source';
 
 /** Key of the advisory lock that serialises all schema work across host processes. */
 const MIGRATION_LOCK_KEY = 0x61707031; // "app1"
+const MIGRATIONS_TABLE = 'appnest_host_migrations';
 
 export interface HostDatabaseOptions {
   databaseUrl?: string;
@@ -44,7 +45,7 @@ export class HostDatabase {
     const dataSource = new SharedDataSource({
       ...connectionOptions(url, 10),
       migrations: HOST_MIGRATIONS,
-      migrationsTableName: 'appnest_host_migrations',
+      migrationsTableName: MIGRATIONS_TABLE,
     });
     dataSource.setHostEntities(HOST_ENTITIES);
     try {
@@ -58,7 +59,7 @@ export class HostDatabase {
     }
     const db = new HostDatabase(url, dataSource, options.migrationLockTimeoutMs, embedded ? 'embedded' : 'postgres');
     db.embedded = embedded;
-    await db.withMigrationLock(() => dataSource.runMigrations({ transaction: 'each' }));
+    if (await hostMigrationsPending(dataSource)) await db.withMigrationLock(() => dataSource.runMigrations({ transaction: 'each' }));
     return db;
   }
 
@@ -112,6 +113,22 @@ export async function releaseAfter<T>(work: Promise<T>, cleanup: () => Promise<u
   }
   await cleanup();
   return result;
+}
+
+/**
+ * Whether a host migration is not applied yet (or the ledger table is missing): read without the
+ * lock, which is then taken (and the ledger read again under it) only to apply them. A start of an
+ * up-to-date host makes one query instead of a connection of its own, the lock and the ledger's
+ * table checks.
+ */
+async function hostMigrationsPending(dataSource: SharedDataSource): Promise<boolean> {
+  try {
+    const rows = (await dataSource.query(`SELECT name FROM ${MIGRATIONS_TABLE}`)) as { name: string }[];
+    const applied = new Set(rows.map((r) => r.name));
+    return dataSource.migrations.some((m) => !applied.has(m.name ?? m.constructor.name));
+  } catch {
+    return true;
+  }
 }
 
 function redact(url: string): string {
