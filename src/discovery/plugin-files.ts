@@ -1,5 +1,10 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+
+/** A folder's entries (read with their types), sorted by name as `readdir().sort()` sorts names. */
+export function byName<T extends Dirent>(entries: T[]): T[] {
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 /** Dot entries a plugin ships; every other one (.git, .env, .DS_Store, ...) stays home. */
 const KEPT_DOT_ENTRIES = new Set(['.vite']);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 
 export const MARKER_FILES = ['app.module.ts', 'app.module.js'] as const;
@@ -9,7 +9,7 @@ const MAX_MARKER_DEPTH = 4;
 export function markerIn(dir: string): string | undefined {
   for (const name of MARKER_FILES) {
     const file = join(dir, name);
-    if (existsSync(file) && statSync(file).isFile()) return file;
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) return file;
   }
   return undefined;
 }

@@ -1,8 +1,9 @@
-import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute, basename } from 'node:path';
 import { PluginError } from '../errors/plugin-error';
 import { assertValidPluginId, normalisePluginId } from './plugin-id';
 import { parseDescriptor, type PluginDescriptor } from './plugin-descriptor';
+import { byName } from './plugin-files';
 import { findBackendRoot, findFrontendRoot, markerIn, manifestIn } from './plugin-layout';
 
 import type { PluginSource } from '../contracts/plugin-view';
@@ -47,11 +48,19 @@ export function readPluginFolder(dir: string, source: PluginSource, fallbackId =
   let descriptor: PluginDescriptor = {};
   let legacy = true;
   let error: PluginError | undefined;
-  if (existsSync(descriptorFile)) {
+  let text: string | undefined;
+  let unreadable: unknown;
+  try {
+    text = readFileSync(descriptorFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable = err;
+  }
+  if (text !== undefined || unreadable) {
     legacy = false;
     const file = `${basename(dir)}/plugin.json`;
     try {
-      descriptor = parseDescriptor(readFileSync(descriptorFile, 'utf8'), file);
+      if (unreadable) throw unreadable;
+      descriptor = parseDescriptor(text!, file);
     } catch (err) {
       error = err instanceof PluginError ? err : new PluginError('PLG_INVALID_DESCRIPTOR', `${file}: cannot be read (${(err as Error).message})`, { cause: err });
     }
@@ -111,15 +120,11 @@ export class PluginScanner {
   private scanFolder(root: string, source: PluginSource, result: ScanResult, seen: Map<string, string>): void {
     if (!existsSync(root)) return;
     const realRoot = realpathSync(root);
-    for (const name of readdirSync(root).sort()) {
+    // Entries with their types: no lstat per folder.
+    for (const stat of byName(readdirSync(root, { withFileTypes: true }))) {
+      const name = stat.name;
       if (name.startsWith('.')) continue;
       const dir = join(root, name);
-      let stat;
-      try {
-        stat = lstatSync(dir);
-      } catch {
-        continue;
-      }
       if (stat.isFile()) {
         if (source === 'plugins' && name.toLowerCase().endsWith('.zip')) result.archives.push(dir);
         continue;

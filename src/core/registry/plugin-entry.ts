@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { byName } from '../../discovery/plugin-files';
 import type { DiscoveredPlugin } from '../../discovery/plugin-scanner';
 import type { PluginRecord } from '../../database/plugin-record.entity';
 import type { PluginError } from '../../errors/plugin-error';
@@ -44,15 +45,54 @@ export type PluginEntry = Readonly<Omit<EntryFields, 'record'>> & { readonly rec
 /** Files up to this size are hashed from one read; bigger ones in chunks of it. */
 const STREAM_ABOVE_BYTES = 1024 * 1024;
 
-/** The reads a fingerprint makes: the event loop's own (blocking) or the thread pool's. */
-interface FolderReads {
-  readdir(path: string): string[] | Promise<string[]>;
-  stat(path: string): Stats | Promise<Stats>;
-  readFile(path: string): Buffer | Promise<Buffer>;
+/** A file's size, and its bytes when it is small enough to be hashed from one read. */
+interface SmallFile {
+  size: number;
+  bytes?: Buffer;
 }
 
-const POOLED_READS: FolderReads = { readdir: (path) => readdir(path), stat: (path) => stat(path), readFile: (path) => readFile(path) };
-const BLOCKING_READS: FolderReads = { readdir: (path) => readdirSync(path), stat: (path) => statSync(path), readFile: (path) => readFileSync(path) };
+/**
+ * The reads a fingerprint makes: the event loop's own (blocking) or the thread pool's. A folder's
+ * entries come with their types, so only links are stat'ed; a file is opened once, its size taken
+ * from the open file.
+ */
+interface FolderReads {
+  readdir(path: string): Dirent[] | Promise<Dirent[]>;
+  stat(path: string): Stats | Promise<Stats>;
+  readSmall(path: string): SmallFile | Promise<SmallFile>;
+}
+
+const POOLED_READS: FolderReads = {
+  readdir: (path) => readdir(path, { withFileTypes: true }),
+  stat: (path) => stat(path),
+  readSmall: async (path) => {
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      return size <= STREAM_ABOVE_BYTES ? { size, bytes: await file.readFile() } : { size };
+    } finally {
+      await file.close();
+    }
+  },
+};
+
+const BLOCKING_READS: FolderReads = {
+  readdir: (path) => readdirSync(path, { withFileTypes: true }),
+  stat: (path) => statSync(path),
+  readSmall: (path) => {
+    const fd = openSync(path, 'r');
+    try {
+      const { size } = fstatSync(fd);
+      if (size > STREAM_ABOVE_BYTES) return { size };
+      const bytes = Buffer.allocUnsafe(size);
+      let read = 0;
+      for (let n = -1; read < size && n !== 0; read += n) n = readSync(fd, bytes, read, size - read, read);
+      return { size, bytes: bytes.subarray(0, read) };
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
 
 /** The files whose digests a fingerprint keeps: those the loader may compile (not images, styles, data). */
 const CODE_FILE = /\.[cm]?[jt]sx?$/;
@@ -78,28 +118,31 @@ export async function fingerprintFolder(dir: string, { blocking = false } = {}):
   const files = new Map<string, string>();
   const walk = async (current: string, rel: string, depth: number): Promise<void> => {
     if (depth > 12) return;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = (await io.readdir(current)).sort();
+      entries = byName(await io.readdir(current));
     } catch {
       return;
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.name;
       if (name === 'node_modules' || name === '.git') continue;
       const path = join(current, name);
       try {
-        const info = await io.stat(path);
-        if (info.isDirectory()) {
+        const target = entry.isSymbolicLink() ? await io.stat(path) : entry;
+        if (target.isDirectory()) {
           await walk(path, `${rel}${name}/`, depth + 1);
           continue;
         }
+        if (!target.isFile()) continue; // a socket or a pipe has no content to read
+        const { size, bytes } = await io.readSmall(path);
         const content = createHash('sha256');
         // A small file in one read (a stream costs more than the file); a big one in chunks.
-        if (info.size <= STREAM_ABOVE_BYTES) content.update(await io.readFile(path));
+        if (bytes) content.update(bytes);
         else for await (const chunk of createReadStream(path, { highWaterMark: STREAM_ABOVE_BYTES })) content.update(chunk as Buffer);
         const digest = content.digest('hex');
         if (CODE_FILE.test(name)) files.set(path, digest);
-        hash.update(`${rel}${name}\0${info.size}\0${digest}\n`);
+        hash.update(`${rel}${name}\0${size}\0${digest}\n`);
       } catch {
         // A file that vanished mid-scan changes the fingerprint by its absence.
       }
